@@ -1,0 +1,93 @@
+"""``create_app(settings)``: the only wiring. Importing this module creates nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from inbound.errors import AppError, BadRequest
+from inbound.models import new_id
+from inbound.services.server import Server
+from inbound.settings import Settings
+from inbound.web.api import channels, posts, system, teams, users
+from inbound.web.responses import error_response, handle_app_error, request_id
+
+
+def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
+    server = server or Server(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await server.start()
+        try:
+            yield
+        finally:
+            await server.stop()
+
+    api = FastAPI(
+        title="inbound",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    api.state.server = server
+    for module in (users, teams, channels, posts, system):
+        api.include_router(module.router)
+    api.add_exception_handler(AppError, handle_app_error)
+    api.add_exception_handler(RequestValidationError, _handle_validation_error)
+    api.add_exception_handler(HTTPException, _handle_http_exception)
+    return RequestIds(api, server)
+
+
+class RequestIds:
+    """Outermost layer: give every request an id and echo it in ``X-Request-Id``."""
+
+    def __init__(self, app: ASGIApp, server: Server) -> None:
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = new_id()
+        scope["request_id"] = rid
+        header = (b"x-request-id", rid.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    where = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+    error = BadRequest(
+        "api.context.invalid_url_param.app_error", f"Invalid or missing parameter: {where}."
+    )
+    return error_response(error, request_id(request))
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error = AppError(_HTTP_IDS.get(exc.status_code, "api.context.http_error"), str(exc.detail))
+    error.status = exc.status_code
+    return error_response(error, request_id(request))
+
+
+_HTTP_IDS: dict[int, Any] = {
+    404: "api.context.404.app_error",
+    405: "api.context.405.app_error",
+}

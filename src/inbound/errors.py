@@ -1,0 +1,86 @@
+"""The error tree. Every error carries an HTTP status, a Mattermost error id and a message.
+
+One handler per surface renders them (JSON for the API and hooks; the CLI prints the message).
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """An error a client caused or can act on; never a stack trace on the wire."""
+
+    status = 500
+    default_id = "app_error"
+
+    def __init__(self, error_id: str | None = None, message: str = "", *, detail: str = "") -> None:
+        self.error_id = error_id or self.default_id
+        self.message = message
+        self.detail = detail
+        super().__init__(f"{self.error_id}: {message}")
+
+    def to_dict(self, request_id: str = "") -> dict[str, object]:
+        return {
+            "id": self.error_id,
+            "message": self.message,
+            "detailed_error": self.detail,
+            "request_id": request_id,
+            "status_code": self.status,
+        }
+
+
+class BadRequest(AppError):
+    status = 400
+    default_id = "api.context.invalid_param.app_error"
+
+
+class Unauthorized(AppError):
+    status = 401
+    default_id = "api.context.session_expired.app_error"
+
+
+class Forbidden(AppError):
+    status = 403
+    default_id = "api.context.permissions.app_error"
+
+
+class NotFound(AppError):
+    status = 404
+    default_id = "app.not_found.app_error"
+
+
+class Conflict(AppError):
+    status = 409
+    default_id = "app.conflict.app_error"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    default_id = "web.incoming_webhook.too_large.app_error"
+
+
+class UriTooLong(AppError):
+    status = 414
+    default_id = "web.incoming_webhook.uri_too_long.app_error"
+
+
+class Disabled(AppError):
+    """501: a feature switched off by the admin (Mattermost's status for disabled webhooks)."""
+
+    status = 501
+    default_id = "api.context.not_implemented.app_error"
+
+
+def invalid_param(name: str, message: str = "") -> BadRequest:
+    return BadRequest(
+        "api.context.invalid_param.app_error", message or f"Invalid or missing {name} parameter."
+    )
+
+
+def invalid_url_param(name: str) -> BadRequest:
+    return BadRequest(
+        "api.context.invalid_url_param.app_error", f"Invalid or missing {name} in request URL."
+    )
+
+
+def permission_denied(message: str = "You do not have the appropriate permissions.") -> Forbidden:
+    return Forbidden("api.context.permissions.app_error", message)

@@ -1,0 +1,49 @@
+"""Who a message mentions. Pure: text in, names out; the post service resolves the names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# A mention is @ followed by a username, not preceded by a word character (so emails don't count).
+_MENTION = re.compile(r"(?<![\w@])@([a-z0-9.\-_]+)", re.IGNORECASE)
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+CHANNEL_WIDE = frozenset({"channel", "all"})
+
+
+@dataclass(frozen=True)
+class Mentions:
+    usernames: frozenset[str] = field(default_factory=frozenset)
+    channel: bool = False  # @channel / @all: every member
+    here: bool = False  # @here: members who are online (we count it like @channel)
+
+    @property
+    def everyone(self) -> bool:
+        return self.channel or self.here
+
+    def __or__(self, other: Mentions) -> Mentions:
+        return Mentions(
+            self.usernames | other.usernames,
+            self.channel or other.channel,
+            self.here or other.here,
+        )
+
+
+def strip_code(text: str) -> str:
+    """Drop fenced blocks and code spans: mentions inside code don't notify anyone."""
+    return _CODE_SPAN.sub(" ", _FENCE.sub(" ", text))
+
+
+def find_mentions(text: str) -> Mentions:
+    names: set[str] = set()
+    channel = here = False
+    for match in _MENTION.finditer(strip_code(text)):
+        name = match.group(1).lower().rstrip(".-_")
+        if name in CHANNEL_WIDE:
+            channel = True
+        elif name == "here":
+            here = True
+        elif name:
+            names.add(name)
+    return Mentions(frozenset(names), channel, here)

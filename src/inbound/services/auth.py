@@ -1,0 +1,99 @@
+"""Passwords, sessions and personal access tokens: who is asking."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from inbound.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from inbound.models import AccessToken, Session, User, new_id, now_ms
+from inbound.services.server import Server
+from inbound.store import users as user_store
+
+# OWASP's argon2id baseline (19 MiB, 2 passes): strong, and quick enough for a login.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _bad_login() -> Unauthorized:
+    return Unauthorized(
+        "api.user.login.invalid_credentials_email_username",
+        "Enter a valid email or username and/or password.",
+    )
+
+
+async def login(server: Server, login_id: str, password: str) -> tuple[User, Session]:
+    async with server.db.connect() as conn:
+        user = await user_store.get_user_by_username(conn, login_id)
+        if user is None and "@" in login_id:
+            user = await user_store.get_user_by_email(conn, login_id)
+    if user is None or not verify_password(user.password_hash, password):
+        raise _bad_login()
+    if not user.is_active:
+        raise Unauthorized(
+            "api.user.login.inactive.app_error",
+            "Login failed because your account has been deactivated.",
+        )
+    hours = int(server.config.service["SessionLengthWebInHours"])
+    now = now_ms()
+    session = Session(new_id(), new_id(), user.id, now, now + hours * 3_600_000)
+    async with server.db.begin() as conn:
+        await user_store.insert_session(conn, session)
+    return user, session
+
+
+async def logout(server: Server, token: str) -> None:
+    async with server.db.begin() as conn:
+        await user_store.delete_session_by_token(conn, token)
+
+
+async def user_for_token(server: Server, token: str) -> User:
+    """The active user behind a session token or a personal access token."""
+    async with server.db.connect() as conn:
+        session = await user_store.get_session_by_token(conn, token)
+        user_id = ""
+        if session is not None and session.expires_at > now_ms():
+            user_id = session.user_id
+        elif session is None and server.config.service["EnableUserAccessTokens"]:
+            access = await user_store.get_access_token(conn, token)
+            user_id = access.user_id if access is not None and access.is_active else ""
+        user = await user_store.get_user_by_id(conn, user_id) if user_id else None
+    if user is None or not user.is_active:
+        raise Unauthorized(
+            "api.context.session_expired.app_error",
+            "Invalid or expired session, please login again.",
+        )
+    return user
+
+
+async def create_access_token(
+    server: Server, actor: User, user_id: str, description: str
+) -> AccessToken:
+    if not server.config.service["EnableUserAccessTokens"]:
+        raise Forbidden(
+            "api.user.create_user_access_token.disabled", "Personal access tokens are disabled."
+        )
+    if actor.id != user_id and not actor.is_system_admin:
+        raise Forbidden(
+            "api.context.permissions.app_error", "You can only create tokens for yourself."
+        )
+    if not description.strip():
+        raise BadRequest(
+            "model.user_access_token.is_valid.description.app_error", "A description is required."
+        )
+    async with server.db.begin() as conn:
+        if await user_store.get_user_by_id(conn, user_id) is None:
+            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+        token = AccessToken(new_id(), new_id(), user_id, description.strip()[:512])
+        await user_store.insert_access_token(conn, token)
+    return token

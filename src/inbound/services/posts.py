@@ -1,0 +1,271 @@
+"""Posts: create (through the group-committing writer), read, page, thread, edit, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound import wire
+from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
+from inbound.mentions import Mentions, find_mentions
+from inbound.models import DIRECT, Channel, Post, User, new_id, now_ms
+from inbound.services.events import Event
+from inbound.services.permissions import readable_channel
+from inbound.services.server import Server
+from inbound.services.writer import PostBatch
+from inbound.store import posts as post_store
+from inbound.store.tables import channel_members, users
+
+# Props only the server sets: a client may never spoof a webhook, bot or plugin post.
+SERVER_OWNED_PROPS = frozenset(
+    {
+        "from_webhook",
+        "override_username",
+        "override_icon_url",
+        "override_icon_emoji",
+        "webhook_display_name",
+        "from_bot",
+        "from_plugin",
+        "attachments",
+    }
+)
+MAX_PER_PAGE = 200
+
+
+def post_not_found() -> NotFound:
+    return NotFound("app.post.get.app_error", "Unable to get the post.")
+
+
+def client_props(props: Any) -> dict[str, Any]:
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise BadRequest("api.context.invalid_body_param.app_error", "props must be an object.")
+    return {k: v for k, v in props.items() if k not in SERVER_OWNED_PROPS}
+
+
+async def mentioned_members(
+    conn: AsyncConnection,
+    channel: Channel,
+    mentions: Mentions,
+    *,
+    poster_id: str,
+    notify_poster: bool,
+) -> list[str]:
+    """Ids of channel members mentioned by name (DMs: the other member, always)."""
+    if channel.type == DIRECT:
+        return [u for u in channel.name.split("__") if u != poster_id or notify_poster]
+    if not mentions.usernames:
+        return []
+    joined = users.join(channel_members, channel_members.c.user_id == users.c.id)
+    stmt = (
+        select(users.c.id)
+        .select_from(joined)
+        .where(channel_members.c.channel_id == channel.id, users.c.username.in_(mentions.usernames))
+    )
+    found = list((await conn.execute(stmt)).scalars())
+    return [u for u in found if u != poster_id or notify_poster]
+
+
+async def check_root(conn: AsyncConnection, channel: Channel, root_id: str) -> None:
+    if not root_id:
+        return
+    root = await post_store.get_post_by_id(conn, root_id)
+    if root is None or root.channel_id != channel.id:
+        raise BadRequest(
+            "api.post.create_post.root_id.app_error",
+            f"root_id {root_id!r} is not a post in this channel.",
+        )
+    if root.root_id:
+        raise BadRequest(
+            "api.post.create_post.root_id.app_error",
+            f"root_id {root_id!r} is a reply; reply to its root post {root.root_id!r} instead.",
+        )
+
+
+async def create_post(
+    server: Server,
+    actor: User,
+    *,
+    channel_id: str,
+    message: str,
+    root_id: str = "",
+    props: Any = None,
+) -> Post:
+    limit = int(server.config.service["PostMessageMaxRunes"])
+    if len(message) > limit:
+        raise BadRequest(
+            "model.post.is_valid.msg.app_error", f"The message is longer than {limit} characters."
+        )
+    if not message.strip() and not props:
+        raise BadRequest("api.post.create_post.empty.app_error", "The message is empty.")
+    async with server.db.connect() as conn:
+        channel = await writable_channel(conn, actor, channel_id)
+        await check_root(conn, channel, root_id)
+        mentions = find_mentions(message)
+        mentioned = await mentioned_members(
+            conn, channel, mentions, poster_id=actor.id, notify_poster=False
+        )
+    now = now_ms()
+    post = Post(new_id(), channel.id, actor.id, message, now, now, root_id=root_id)
+    post.props = client_props(props)
+    batch = PostBatch(
+        channel,
+        [post],
+        mentioned_user_ids=mentioned,
+        mention_everyone=mentions.everyone,
+        exclude_from_mentions=actor.id,
+        viewed_by=actor.id,
+        sender_name=actor.username,
+    )
+    await server.writer.write(batch)
+    return post
+
+
+async def writable_channel(conn: AsyncConnection, actor: User, channel_id: str) -> Channel:
+    channel = await readable_channel(conn, actor, channel_id)
+    if channel.delete_at:
+        raise Forbidden(
+            "api.post.create_post.can_not_post_to_deleted.error",
+            "Can not post to a deleted (archived) channel.",
+        )
+    return channel
+
+
+async def get_post(server: Server, actor: User, post_id: str) -> Post:
+    async with server.db.connect() as conn:
+        post = await post_store.get_post_by_id(conn, post_id)
+        if post is None:
+            raise post_not_found()
+        await readable_channel(conn, actor, post.channel_id)
+    return post
+
+
+@dataclass
+class PostList:
+    order: list[str]
+    posts: dict[str, Post]
+    reply_counts: dict[str, int]
+    next_post_id: str = ""
+    prev_post_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "order": self.order,
+            "posts": {
+                pid: wire.post_json(p, reply_count=self.reply_counts.get(p.root_id or pid, 0))
+                for pid, p in self.posts.items()
+            },
+            "next_post_id": self.next_post_id,
+            "prev_post_id": self.prev_post_id,
+            "has_next": bool(self.prev_post_id),
+        }
+
+
+async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:
+    roots = {p.root_id or p.id for p in found}
+    counts = await post_store.count_replies(conn, sorted(roots))
+    return PostList([p.id for p in found], {p.id: p for p in found}, counts)
+
+
+async def get_thread(server: Server, actor: User, post_id: str) -> PostList:
+    post = await get_post(server, actor, post_id)
+    async with server.db.connect() as conn:
+        found = await post_store.get_thread(conn, post.root_id or post.id)
+        return await _post_list(conn, list(reversed(found)))
+
+
+async def channel_posts(
+    server: Server,
+    actor: User,
+    channel_id: str,
+    *,
+    page: int = 0,
+    per_page: int = 60,
+    since: int = 0,
+    before: str = "",
+    after: str = "",
+) -> PostList:
+    """Mattermost's channel page: ``since`` (changes), ``before``/``after`` (keyset), or page."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    async with server.db.connect() as conn:
+        await readable_channel(conn, actor, channel_id)
+        if since:
+            return await _post_list(conn, await post_store.get_posts_since(conn, channel_id, since))
+        anchor_id = before or after
+        if anchor_id:
+            anchor = await post_store.get_post_by_id(conn, anchor_id, include_deleted=True)
+            if anchor is None or anchor.channel_id != channel_id:
+                raise post_not_found()
+            fetch = post_store.get_posts_before if before else post_store.get_posts_after
+            found = await fetch(conn, channel_id, anchor, limit=per_page + 1)
+        else:
+            found = await post_store.get_posts_page(
+                conn, channel_id, offset=page * per_page, limit=per_page + 1
+            )
+        result = await _paged(conn, found, per_page, after=bool(after))
+        if before:
+            result.next_post_id = before
+        if after:
+            result.prev_post_id = after
+        return result
+
+
+async def _paged(
+    conn: AsyncConnection, found: list[Post], per_page: int, *, after: bool
+) -> PostList:
+    """``found`` holds one extra post, which tells whether there is a further page."""
+    more = len(found) > per_page
+    page = found[len(found) - per_page :] if after and more else found[:per_page]
+    result = await _post_list(conn, page)
+    if more and not after:
+        result.prev_post_id = found[per_page].id
+    if more and after:
+        result.next_post_id = found[0].id
+    return result
+
+
+async def patch_post(server: Server, actor: User, post_id: str, changes: dict[str, Any]) -> Post:
+    post = await get_post(server, actor, post_id)
+    if post.user_id != actor.id and not actor.is_system_admin:
+        raise permission_denied("You can only edit your own posts.")
+    now = now_ms()
+    values: dict[str, Any] = {"update_at": now}
+    if isinstance(changes.get("message"), str):
+        limit = int(server.config.service["PostMessageMaxRunes"])
+        if len(changes["message"]) > limit:
+            raise BadRequest(
+                "model.post.is_valid.msg.app_error",
+                f"The message is longer than {limit} characters.",
+            )
+        values["message"], values["edit_at"] = changes["message"], now
+    if "props" in changes:
+        owned = {k: v for k, v in post.props.items() if k in SERVER_OWNED_PROPS}
+        values["props"] = {**client_props(changes["props"]), **owned}
+    if isinstance(changes.get("is_pinned"), bool):
+        values["is_pinned"] = changes["is_pinned"]
+    async with server.db.begin() as conn:
+        await post_store.update_post(conn, post.id, **values)
+    updated = await get_post(server, actor, post_id)
+    _publish(server, "post_edited", updated)
+    return updated
+
+
+async def delete_post(server: Server, actor: User, post_id: str) -> None:
+    post = await get_post(server, actor, post_id)
+    if post.user_id != actor.id and not actor.is_system_admin:
+        raise permission_denied("You can only delete your own posts.")
+    now = now_ms()
+    async with server.db.begin() as conn:
+        await post_store.delete_thread(conn, post.id, at=now)
+    post.delete_at = post.update_at = now
+    _publish(server, "post_deleted", post)
+
+
+def _publish(server: Server, event: str, post: Post) -> None:
+    data = {"post": orjson.dumps(wire.post_json(post)).decode()}
+    server.events.publish(Event(event, data, channel_id=post.channel_id))

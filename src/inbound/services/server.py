@@ -1,0 +1,108 @@
+"""The running server's state: database, config, live events and the post writer.
+
+``create_app`` builds one ``Server``; the CLI builds one too (without the writer task) to work on
+the database directly, like Mattermost's local mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import orjson
+
+from inbound import wire
+from inbound.config import Config, validate
+from inbound.models import now_ms
+from inbound.services.events import Event, EventHub
+from inbound.services.writer import PostBatch, PostWriter
+from inbound.settings import Settings
+from inbound.store import config as config_store
+from inbound.store.db import Database
+from inbound.store.migrate import migrate
+
+log = logging.getLogger(__name__)
+CONFIG_POLL_SECONDS = 1.0
+
+
+class Server:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.config = Config.default()
+        self.events = EventHub()
+        self.writer = PostWriter(self.db, on_commit=self._publish_posted)
+        self._poller: asyncio.Task[None] | None = None
+        self._hook_listeners: list[Callable[[list[str]], None]] = []
+
+    async def start(self, *, background: bool = True) -> None:
+        await migrate(self.db)
+        await self.reload_config()
+        if background:
+            self.writer.start()
+            self._poller = asyncio.create_task(self._poll_config(), name="config-poller")
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        await self.writer.stop()
+        await self.db.dispose()
+
+    @property
+    def site_url(self) -> str:
+        return str(self.config.service["SiteURL"]) or self.settings.public_url
+
+    async def reload_config(self) -> None:
+        async with self.db.connect() as conn:
+            stored = await config_store.get_config(conn)
+        if stored is None:
+            self.config = Config.default()
+            return
+        document, version = stored
+        self.config = Config(validate(document), version)
+
+    async def save_config(self, document: dict[str, dict[str, object]]) -> Config:
+        at = max(now_ms(), self.config.version + 1)
+        async with self.db.begin() as conn:
+            await config_store.save_config(conn, document, at=at)
+        self.config = Config(document, at)
+        return self.config
+
+    def hooks_changed(self, hook_ids: list[str]) -> None:
+        """Forget cached hooks after an update, delete, regenerate or channel archive."""
+        for listener in list(self._hook_listeners):
+            listener(hook_ids)
+
+    def on_hooks_changed(self, listener: Callable[[list[str]], None]) -> None:
+        self._hook_listeners.append(listener)
+
+    async def _poll_config(self) -> None:
+        """Pick up config changes made by another node or by the CLI."""
+        while True:
+            await asyncio.sleep(CONFIG_POLL_SECONDS)
+            with contextlib.suppress(Exception):
+                async with self.db.connect() as conn:
+                    version = await config_store.get_config_version(conn)
+                if version != self.config.version:
+                    await self.reload_config()
+
+    def _publish_posted(self, batch: PostBatch) -> None:
+        channel = batch.channel
+        for post in batch.posts:
+            data = {
+                "channel_id": channel.id,
+                "channel_name": channel.name,
+                "channel_type": channel.type,
+                "channel_display_name": channel.display_name,
+                "post": orjson.dumps(wire.post_json(post)).decode(),
+                "sender_name": batch.sender_name,
+                "set_online": not batch.hook_id,
+                "team_id": channel.team_id,
+                "mentions": orjson.dumps(list(batch.mentioned_user_ids)).decode(),
+            }
+            self.events.publish(
+                Event("posted", data, channel_id=channel.id, team_id=channel.team_id)
+            )

@@ -1,0 +1,148 @@
+"""Teams and team membership. Every team starts with town-square and off-topic."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.errors import BadRequest, NotFound, permission_denied
+from inbound.models import (
+    CHANNEL_ADMIN,
+    CHANNEL_USER,
+    OPEN,
+    TEAM_ADMIN,
+    TEAM_USER,
+    Channel,
+    ChannelMember,
+    Team,
+    TeamMember,
+    User,
+    new_id,
+    now_ms,
+)
+from inbound.services.permissions import (
+    ADD_TEAM_MEMBERS,
+    readable_team,
+    require_team_permission,
+)
+from inbound.services.server import Server
+from inbound.store import channels as channel_store
+from inbound.store import teams as team_store
+from inbound.store import users as user_store
+
+TEAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9\-_]{1,63}$")
+DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
+
+
+def team_not_found() -> NotFound:
+    return NotFound("app.team.get.find.app_error", "Unable to find the team.")
+
+
+async def create_team(
+    server: Server, creator: User | None, *, name: str, display_name: str, team_type: str = OPEN
+) -> Team:
+    slug = name.strip().lower()
+    if not TEAM_NAME_RE.match(slug):
+        raise BadRequest(
+            "model.team.is_valid.name.app_error",
+            "Team name must be 2–64 lowercase letters, numbers, '-' or '_'.",
+        )
+    if team_type not in ("O", "I"):
+        raise BadRequest("model.team.is_valid.type.app_error", "Team type must be O or I.")
+    if not display_name.strip() or len(display_name) > 64:
+        raise BadRequest(
+            "model.team.is_valid.characters.app_error", "Display name must be 1–64 characters."
+        )
+    now = now_ms()
+    team = Team(new_id(), slug, display_name.strip(), team_type, now, now, invite_id=new_id())
+    team.allow_open_invite = team_type == OPEN
+    async with server.db.begin() as conn:
+        if await team_store.get_team_by_name(conn, slug) is not None:
+            raise BadRequest(
+                "store.sql_team.save_team.existing.app_error",
+                f"A team with the name {slug!r} already exists.",
+            )
+        await team_store.insert_team(conn, team)
+        for channel_name, channel_display in DEFAULT_CHANNELS:
+            channel = Channel(new_id(), team.id, channel_name, channel_display, OPEN, now, now)
+            channel.creator_id = creator.id if creator else ""
+            await channel_store.insert_channel(conn, channel)
+        if creator is not None:
+            await join_team(conn, team, creator.id, admin=True)
+    return team
+
+
+async def join_team(
+    conn: AsyncConnection, team: Team, user_id: str, *, admin: bool = False
+) -> TeamMember:
+    """Make ``user_id`` a member and put them in the team's default channels."""
+    roles = f"{TEAM_USER} {TEAM_ADMIN}" if admin else TEAM_USER
+    member = TeamMember(team.id, user_id, roles)
+    await team_store.upsert_team_member(conn, member)
+    now = now_ms()
+    for channel_name, _ in DEFAULT_CHANNELS:
+        channel = await channel_store.get_channel_by_name(conn, team.id, channel_name)
+        if channel is not None and channel.delete_at == 0:
+            role = f"{CHANNEL_USER} {CHANNEL_ADMIN}" if admin else CHANNEL_USER
+            await channel_store.insert_channel_member(
+                conn, ChannelMember(channel.id, user_id, role, now, channel.total_msg_count)
+            )
+    return member
+
+
+async def add_member(
+    server: Server, actor: User | None, team_id: str, user_id: str, *, admin: bool = False
+) -> TeamMember:
+    async with server.db.begin() as conn:
+        team = await team_store.get_team_by_id(conn, team_id)
+        if team is None:
+            raise team_not_found()
+        if actor is not None:
+            await require_team_permission(conn, server.config, actor, team_id, ADD_TEAM_MEMBERS)
+        user = await user_store.get_user_by_id(conn, user_id)
+        if user is None:
+            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+        existing = await team_store.get_team_member(conn, team_id, user_id)
+        if existing is not None and not admin:
+            return existing
+        return await join_team(conn, team, user_id, admin=admin)
+
+
+async def get_team(server: Server, actor: User, team_id: str) -> Team:
+    async with server.db.connect() as conn:
+        return await readable_team(conn, actor, team_id)
+
+
+async def get_team_by_name(server: Server, actor: User | None, name: str) -> Team:
+    async with server.db.connect() as conn:
+        team = await team_store.get_team_by_name(conn, name)
+        if team is None:
+            raise team_not_found()
+        if actor is not None:
+            await readable_team(conn, actor, team.id)
+    return team
+
+
+async def list_teams(server: Server, actor: User, *, page: int, per_page: int) -> list[Team]:
+    async with server.db.connect() as conn:
+        if actor.is_system_admin:
+            return await team_store.list_teams(conn, offset=page * per_page, limit=per_page)
+        return await team_store.list_teams_for_user(conn, actor.id)
+
+
+async def list_teams_for_user(server: Server, actor: User, user_id: str) -> list[Team]:
+    if actor.id != user_id and not actor.is_system_admin:
+        raise permission_denied()
+    async with server.db.connect() as conn:
+        return await team_store.list_teams_for_user(conn, user_id)
+
+
+async def list_members(
+    server: Server, actor: User, team_id: str, *, page: int, per_page: int
+) -> list[TeamMember]:
+    async with server.db.connect() as conn:
+        await readable_team(conn, actor, team_id)
+        return await team_store.list_team_members(
+            conn, team_id, offset=page * per_page, limit=per_page
+        )

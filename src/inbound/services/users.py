@@ -1,0 +1,148 @@
+"""Users: create, read, roles, (de)activation."""
+
+from __future__ import annotations
+
+import re
+
+from inbound.errors import BadRequest, NotFound, permission_denied
+from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
+from inbound.services.auth import hash_password
+from inbound.services.permissions import require_system_admin
+from inbound.services.server import Server
+from inbound.store import users as user_store
+
+USERNAME_RE = re.compile(r"^[a-z0-9.\-_]{3,22}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+RESERVED_USERNAMES = frozenset({"all", "channel", "here", "system", "webhook"})
+PASSWORD_MIN_LENGTH = 8
+ROLES = frozenset({SYSTEM_USER, SYSTEM_ADMIN})
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME_RE.match(name) or name in RESERVED_USERNAMES:
+        raise BadRequest(
+            "model.user.is_valid.username.app_error",
+            "Username must be 3–22 characters of lowercase letters, numbers and the symbols '.', "
+            "'-' and '_', and must not be all, channel, here, system or webhook.",
+        )
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise BadRequest(
+            "model.user.is_valid.pwd_length.app_error",
+            f"Your password must contain at least {PASSWORD_MIN_LENGTH} characters.",
+        )
+
+
+def user_not_found() -> NotFound:
+    return NotFound("app.user.missing_account.const", "Unable to find the user.")
+
+
+async def create_user(
+    server: Server,
+    actor: User | None,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    nickname: str = "",
+    system_admin: bool = False,
+) -> User:
+    """``actor`` None means local mode (the CLI, first start), which may do anything."""
+    if actor is not None and not actor.is_system_admin:
+        open_server = server.config.team["EnableOpenServer"]
+        if not (open_server and server.config.team["EnableUserCreation"]) or system_admin:
+            raise permission_denied("Only a system admin can create accounts on this server.")
+    name = check_username(username)
+    address = email.strip().lower()
+    if not EMAIL_RE.match(address) or len(address) > 128:
+        raise BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email.")
+    check_password(password)
+    now = now_ms()
+    roles = f"{SYSTEM_USER} {SYSTEM_ADMIN}" if system_admin else SYSTEM_USER
+    user = User(
+        id=new_id(),
+        username=name,
+        email=address,
+        create_at=now,
+        update_at=now,
+        password_hash=hash_password(password),
+        first_name=first_name[:64],
+        last_name=last_name[:64],
+        nickname=nickname[:64],
+        roles=roles,
+    )
+    async with server.db.begin() as conn:
+        if await user_store.get_user_by_username(conn, name) is not None:
+            raise BadRequest(
+                "app.user.save.username_exists.app_error",
+                f"An account with the username {name!r} already exists.",
+            )
+        if await user_store.get_user_by_email(conn, address) is not None:
+            raise BadRequest(
+                "app.user.save.email_exists.app_error", "An account with that email already exists."
+            )
+        await user_store.insert_user(conn, user)
+    return user
+
+
+async def get_user(server: Server, user_id: str) -> User:
+    async with server.db.connect() as conn:
+        user = await user_store.get_user_by_id(conn, user_id)
+    if user is None:
+        raise user_not_found()
+    return user
+
+
+async def get_user_by_username(server: Server, username: str) -> User:
+    async with server.db.connect() as conn:
+        user = await user_store.get_user_by_username(conn, username)
+    if user is None:
+        raise user_not_found()
+    return user
+
+
+async def get_users_by_ids(server: Server, ids: list[str]) -> list[User]:
+    async with server.db.connect() as conn:
+        return await user_store.get_users_by_ids(conn, ids[:1000])
+
+
+async def list_users(
+    server: Server, *, page: int, per_page: int, in_team: str = "", in_channel: str = ""
+) -> list[User]:
+    async with server.db.connect() as conn:
+        return await user_store.list_users(
+            conn, offset=page * per_page, limit=per_page, in_team=in_team, in_channel=in_channel
+        )
+
+
+async def update_roles(server: Server, actor: User, user_id: str, roles: str) -> User:
+    require_system_admin(actor)
+    wanted = roles.split()
+    if not wanted or not set(wanted) <= ROLES or SYSTEM_USER not in wanted:
+        raise BadRequest(
+            "api.user.update_user_roles.bad_role",
+            "Roles must be 'system_user' or 'system_user system_admin'.",
+        )
+    user = await get_user(server, user_id)
+    ordered = " ".join(r for r in (SYSTEM_USER, SYSTEM_ADMIN) if r in wanted)
+    async with server.db.begin() as conn:
+        await user_store.update_user(conn, user.id, roles=ordered, update_at=now_ms())
+    return await get_user(server, user_id)
+
+
+async def set_active(server: Server, actor: User | None, user_id: str, *, active: bool) -> User:
+    if actor is not None and not actor.is_system_admin and (actor.id != user_id or active):
+        raise permission_denied()
+    user = await get_user(server, user_id)
+    now = now_ms()
+    async with server.db.begin() as conn:
+        await user_store.update_user(conn, user.id, delete_at=0 if active else now, update_at=now)
+        if not active:
+            await user_store.delete_sessions_by_user(conn, user.id)
+    return await get_user(server, user_id)

@@ -1,0 +1,144 @@
+"""The one write path for posts: a group-committing writer.
+
+Every request hands the writer a ``PostBatch`` (all pieces of one message, with the counters they
+move) and awaits its commit. The writer drains everything that is waiting into one transaction,
+so a burst of N requests costs one commit instead of N. A batch that fails on its own (say, a
+vanished root post) is retried alone so it cannot take its neighbours down with it. A request
+is acknowledged only after the transaction holding its posts has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.models import Channel, Post
+from inbound.store import channels as channel_store
+from inbound.store import hooks as hook_store
+from inbound.store import posts as post_store
+from inbound.store.db import Database
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 512
+
+
+@dataclass
+class PostBatch:
+    """The posts of one message (a split message has several) and the counters they move."""
+
+    channel: Channel
+    posts: Sequence[Post]
+    mentioned_user_ids: Sequence[str] = ()
+    mention_everyone: bool = False  # @channel/@all/@here: every member but the excluded one
+    exclude_from_mentions: str = ""
+    viewed_by: str = ""  # the poster has seen their own posts (not for webhook posts)
+    hook_id: str = ""
+    sender_name: str = ""
+
+    @property
+    def channel_id(self) -> str:
+        return self.channel.id
+
+    @property
+    def last_post_at(self) -> int:
+        return max(p.create_at for p in self.posts)
+
+
+@dataclass
+class _Pending:
+    batch: PostBatch
+    done: asyncio.Future[None]
+
+
+@dataclass
+class PostWriter:
+    db: Database
+    on_commit: Callable[[PostBatch], None] = lambda batch: None
+    _queue: list[_Pending] = field(default_factory=list)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _stopping: bool = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="post-writer")
+
+    async def stop(self) -> None:
+        """Commit everything already queued, then end the writer task."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+
+    async def write(self, batch: PostBatch) -> None:
+        """Queue ``batch`` and return once it is committed (raise if it could not be)."""
+        if self._task is None:
+            await self._commit([batch])
+            self.on_commit(batch)
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(batch, done))
+        self._wake.set()
+        await done
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                taken, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                await self._flush(taken)
+
+    async def _flush(self, taken: list[_Pending]) -> None:
+        try:
+            await self._commit([p.batch for p in taken])
+        except Exception:
+            if len(taken) == 1:
+                log.exception("post batch failed")
+                _settle(taken[0], error=RuntimeError("post could not be stored"))
+                return
+            for pending in taken:  # isolate the bad batch; the rest still commit
+                await self._flush([pending])
+            return
+        for pending in taken:
+            _settle(pending)
+            self.on_commit(pending.batch)
+
+    async def _commit(self, batches: list[PostBatch]) -> None:
+        async with self.db.begin() as conn:
+            await apply_batches(conn, batches)
+
+
+def _settle(pending: _Pending, error: Exception | None = None) -> None:
+    if pending.done.done():
+        return
+    if error is None:
+        pending.done.set_result(None)
+    else:
+        pending.done.set_exception(error)
+
+
+async def apply_batches(conn: AsyncConnection, batches: Sequence[PostBatch]) -> None:
+    """Insert the posts and move the counters, all on ``conn`` (one transaction)."""
+    await post_store.insert_posts(conn, [p for b in batches for p in b.posts])
+    used: dict[str, int] = {}
+    for batch in batches:
+        count, at = len(batch.posts), batch.last_post_at
+        await channel_store.add_posts_to_channel(
+            conn, batch.channel_id, count=count, last_post_at=at
+        )
+        mentioned = list(batch.mentioned_user_ids)
+        if batch.mention_everyone:
+            mentioned = await channel_store.get_member_user_ids(conn, batch.channel_id)
+            mentioned = [u for u in mentioned if u != batch.exclude_from_mentions]
+        await channel_store.add_mentions(conn, batch.channel_id, mentioned, count=count, at=at)
+        if batch.viewed_by:
+            await channel_store.mark_channel_viewed(conn, batch.channel_id, batch.viewed_by, at=at)
+        if batch.hook_id:
+            used[batch.hook_id] = max(used.get(batch.hook_id, 0), at)
+    await hook_store.touch_hooks(conn, used)

@@ -1,0 +1,147 @@
+"""SQL for posts: batched inserts and keyset pages by channel and time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.models import Post
+from inbound.store.tables import posts
+
+
+def post_row(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "create_at": post.create_at,
+        "update_at": post.update_at,
+        "edit_at": post.edit_at,
+        "delete_at": post.delete_at,
+        "user_id": post.user_id,
+        "channel_id": post.channel_id,
+        "root_id": post.root_id,
+        "message": post.message,
+        "type": post.type,
+        "props": orjson.dumps(post.props).decode() if post.props else "",
+        "hashtags": post.hashtags,
+        "is_pinned": post.is_pinned,
+        "metadata": orjson.dumps(post.metadata).decode() if post.metadata else "",
+    }
+
+
+def _to_post(row: Any) -> Post:
+    values = dict(row)
+    values["props"] = orjson.loads(values["props"]) if values["props"] else {}
+    values["metadata"] = orjson.loads(values["metadata"]) if values["metadata"] else {}
+    return Post(**values)
+
+
+async def _fetch(conn: AsyncConnection, stmt: Any) -> list[Post]:
+    return [_to_post(row) for row in (await conn.execute(stmt)).mappings()]
+
+
+async def insert_posts(conn: AsyncConnection, batch: Sequence[Post]) -> None:
+    if batch:
+        await conn.execute(posts.insert(), [post_row(p) for p in batch])
+
+
+async def get_post_by_id(
+    conn: AsyncConnection, post_id: str, *, include_deleted: bool = False
+) -> Post | None:
+    stmt = select(posts).where(posts.c.id == post_id)
+    if not include_deleted:
+        stmt = stmt.where(posts.c.delete_at == 0)
+    found = await _fetch(conn, stmt)
+    return found[0] if found else None
+
+
+async def get_thread(conn: AsyncConnection, root_id: str) -> list[Post]:
+    stmt = (
+        select(posts)
+        .where(or_(posts.c.id == root_id, posts.c.root_id == root_id), posts.c.delete_at == 0)
+        .order_by(posts.c.create_at, posts.c.id)
+    )
+    return await _fetch(conn, stmt)
+
+
+async def count_replies(conn: AsyncConnection, root_ids: Sequence[str]) -> dict[str, int]:
+    if not root_ids:
+        return {}
+    stmt = (
+        select(posts.c.root_id, func.count())
+        .where(posts.c.root_id.in_(root_ids), posts.c.delete_at == 0)
+        .group_by(posts.c.root_id)
+    )
+    return {root: int(n) for root, n in (await conn.execute(stmt)).all()}
+
+
+def _newest_first(channel_id: str) -> Any:
+    return (
+        select(posts)
+        .where(posts.c.channel_id == channel_id, posts.c.delete_at == 0)
+        .order_by(posts.c.create_at.desc(), posts.c.id.desc())
+    )
+
+
+async def get_posts_page(
+    conn: AsyncConnection, channel_id: str, *, offset: int, limit: int
+) -> list[Post]:
+    """Newest first. ``offset`` is Mattermost's ``page * per_page``; page 0 is a pure index read."""
+    return await _fetch(conn, _newest_first(channel_id).offset(offset).limit(limit))
+
+
+async def get_posts_before(
+    conn: AsyncConnection, channel_id: str, anchor: Post, *, limit: int
+) -> list[Post]:
+    """Keyset page of posts older than ``anchor``, newest first."""
+    older = or_(
+        posts.c.create_at < anchor.create_at,
+        and_(posts.c.create_at == anchor.create_at, posts.c.id < anchor.id),
+    )
+    return await _fetch(conn, _newest_first(channel_id).where(older).limit(limit))
+
+
+async def get_posts_after(
+    conn: AsyncConnection, channel_id: str, anchor: Post, *, limit: int
+) -> list[Post]:
+    """Keyset page of posts newer than ``anchor``, newest first."""
+    newer = or_(
+        posts.c.create_at > anchor.create_at,
+        and_(posts.c.create_at == anchor.create_at, posts.c.id > anchor.id),
+    )
+    stmt = (
+        select(posts)
+        .where(posts.c.channel_id == channel_id, posts.c.delete_at == 0, newer)
+        .order_by(posts.c.create_at, posts.c.id)
+        .limit(limit)
+    )
+    return list(reversed(await _fetch(conn, stmt)))
+
+
+async def get_posts_since(conn: AsyncConnection, channel_id: str, since: int) -> list[Post]:
+    """Everything created, edited or deleted at or after ``since`` (deleted posts included)."""
+    stmt = (
+        select(posts)
+        .where(posts.c.channel_id == channel_id, posts.c.update_at >= since)
+        .order_by(posts.c.create_at.desc(), posts.c.id.desc())
+        .limit(1000)
+    )
+    return await _fetch(conn, stmt)
+
+
+async def update_post(conn: AsyncConnection, post_id: str, **values: Any) -> None:
+    for key in ("props", "metadata"):
+        if key in values:
+            values[key] = orjson.dumps(values[key]).decode() if values[key] else ""
+    await conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
+
+
+async def delete_thread(conn: AsyncConnection, root_id: str, *, at: int) -> None:
+    await conn.execute(
+        update(posts)
+        .where(or_(posts.c.id == root_id, posts.c.root_id == root_id), posts.c.delete_at == 0)
+        .values(delete_at=at, update_at=at)
+    )

@@ -1,0 +1,161 @@
+"""``/api/v4/channels``: channels, members, direct messages, archive, mark-as-viewed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from inbound import wire
+from inbound.errors import BadRequest
+from inbound.models import User
+from inbound.services import channels, posts
+from inbound.services.server import Server
+from inbound.web.api.deps import (
+    Paging,
+    current_user,
+    get_server,
+    json_body,
+    json_object,
+    paging,
+    path_id,
+    text_field,
+)
+from inbound.web.responses import json_response, status_ok
+
+router = APIRouter(prefix="/api/v4/channels")
+
+
+@router.post("")
+async def create_channel(
+    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    body = await json_object(request)
+    channel = await channels.create_channel(
+        server,
+        actor,
+        team_id=path_id(text_field(body, "team_id", required=True), "team_id"),
+        name=text_field(body, "name", required=True),
+        display_name=text_field(body, "display_name", required=True),
+        channel_type=text_field(body, "type") or "O",
+        purpose=text_field(body, "purpose"),
+        header=text_field(body, "header"),
+    )
+    return json_response(wire.channel_json(channel), status=201)
+
+
+@router.post("/direct")
+async def create_direct(
+    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    ids = await json_body(request)
+    if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
+        raise BadRequest(
+            "api.context.invalid_body_param.app_error", "Expected a list of two user ids."
+        )
+    channel, _created = await channels.get_or_create_direct(server, actor, ids[0], ids[1])
+    return json_response(wire.channel_json(channel), status=201)
+
+
+@router.post("/members/{user_id}/view")
+async def view_channel(
+    user_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    body = await json_object(request)
+    user = actor.id if user_id == "me" else path_id(user_id, "user_id")
+    channel_id = text_field(body, "channel_id")
+    await channels.view(
+        server, actor, user, path_id(channel_id, "channel_id") if channel_id else ""
+    )
+    return json_response({"status": "OK", "last_viewed_at_times": {}})
+
+
+@router.get("/{channel_id}")
+async def get_channel(
+    channel_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    channel = await channels.get_channel(server, actor, path_id(channel_id, "channel_id"))
+    return json_response(wire.channel_json(channel))
+
+
+@router.delete("/{channel_id}")
+async def archive_channel(
+    channel_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    await channels.archive(server, actor, path_id(channel_id, "channel_id"))
+    return status_ok()
+
+
+@router.post("/{channel_id}/members")
+async def add_member(
+    channel_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    body = await json_object(request)
+    user_id = path_id(text_field(body, "user_id", required=True), "user_id")
+    member = await channels.add_member(server, actor, path_id(channel_id, "channel_id"), user_id)
+    return json_response(wire.channel_member_json(member), status=201)
+
+
+@router.get("/{channel_id}/members")
+async def list_members(
+    channel_id: str,
+    pages: Paging = Depends(paging),
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    found = await channels.list_members(
+        server, actor, path_id(channel_id, "channel_id"), page=pages.page, per_page=pages.per_page
+    )
+    return json_response([wire.channel_member_json(m) for m in found])
+
+
+@router.get("/{channel_id}/members/{user_id}")
+async def get_member(
+    channel_id: str,
+    user_id: str,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    user = actor.id if user_id == "me" else path_id(user_id, "user_id")
+    member = await channels.get_member(server, actor, path_id(channel_id, "channel_id"), user)
+    return json_response(wire.channel_member_json(member))
+
+
+@router.delete("/{channel_id}/members/{user_id}")
+async def remove_member(
+    channel_id: str,
+    user_id: str,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    user = actor.id if user_id == "me" else path_id(user_id, "user_id")
+    await channels.remove_member(server, actor, path_id(channel_id, "channel_id"), user)
+    return status_ok()
+
+
+@router.get("/{channel_id}/posts")
+async def channel_posts(
+    channel_id: str,
+    since: int = 0,
+    before: str = "",
+    after: str = "",
+    pages: Paging = Depends(paging),
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    found = await posts.channel_posts(
+        server,
+        actor,
+        path_id(channel_id, "channel_id"),
+        page=pages.page,
+        per_page=pages.per_page,
+        since=since,
+        before=path_id(before, "before") if before else "",
+        after=path_id(after, "after") if after else "",
+    )
+    return json_response(found.to_json())

@@ -1,0 +1,105 @@
+"""Request-scoped pieces the endpoints share: the server, the caller, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import Depends, Query, Request
+
+from inbound.errors import BadRequest, Unauthorized, invalid_url_param
+from inbound.models import User, is_valid_id
+from inbound.services import auth
+from inbound.services.server import Server
+
+COOKIE = "MMAUTHTOKEN"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_server(request: Request) -> Server:
+    server: Server = request.app.state.server
+    return server
+
+
+def token_from(request: Request) -> str:
+    """Bearer/Token header first; else the session cookie, with Mattermost's CSRF rule."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "token") and value.strip():
+        return value.strip()
+    cookie = request.cookies.get(COOKIE, "")
+    csrf_ok = request.headers.get("x-requested-with", "").lower() == "xmlhttprequest"
+    if cookie and request.method not in SAFE_METHODS and not csrf_ok:
+        raise Unauthorized(
+            "api.context.session_expired.app_error",
+            "Cookie-authenticated requests that change state need the header "
+            "X-Requested-With: XMLHttpRequest.",
+        )
+    return cookie
+
+
+async def current_user(request: Request, server: Server = Depends(get_server)) -> User:
+    token = token_from(request)
+    if not token:
+        raise Unauthorized(
+            "api.context.session_expired.app_error",
+            "Invalid or expired session, please login again.",
+        )
+    user = await auth.user_for_token(server, token)
+    request.state.token = token
+    return user
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int
+    per_page: int
+
+
+def paging(page: str = Query("0"), per_page: str = Query("60")) -> Paging:
+    try:
+        number, size = int(page), int(per_page)
+    except ValueError:
+        raise invalid_url_param("page") from None
+    if number < 0 or size < 0:
+        raise invalid_url_param("page")
+    return Paging(number, min(size or 60, 200))
+
+
+def path_id(value: str, name: str) -> str:
+    if not is_valid_id(value):
+        raise invalid_url_param(name)
+    return value
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON (any type); a clear 400 when it is not JSON."""
+    raw = await request.body()
+    try:
+        return orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError:
+        raise BadRequest(
+            "api.context.invalid_body_param.app_error", "The request body is not valid JSON."
+        ) from None
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise BadRequest(
+            "api.context.invalid_body_param.app_error", "The request body must be a JSON object."
+        )
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = body.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str) or (required and not value):
+        raise BadRequest(
+            "api.context.invalid_body_param.app_error",
+            f"Invalid or missing {name} in request body.",
+        )
+    return value

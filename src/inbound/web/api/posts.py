@@ -1,0 +1,68 @@
+"""``/api/v4/posts``: create, read, thread, patch, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from inbound import wire
+from inbound.models import User
+from inbound.services import posts
+from inbound.services.server import Server
+from inbound.web.api.deps import current_user, get_server, json_object, path_id, text_field
+from inbound.web.responses import json_response, status_ok
+
+router = APIRouter(prefix="/api/v4/posts")
+
+
+@router.post("")
+async def create_post(
+    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    body = await json_object(request)
+    root_id = text_field(body, "root_id")
+    post = await posts.create_post(
+        server,
+        actor,
+        channel_id=path_id(text_field(body, "channel_id", required=True), "channel_id"),
+        message=text_field(body, "message"),
+        root_id=path_id(root_id, "root_id") if root_id else "",
+        props=body.get("props"),
+    )
+    return json_response(wire.post_json(post), status=201)
+
+
+@router.get("/{post_id}")
+async def get_post(
+    post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    post = await posts.get_post(server, actor, path_id(post_id, "post_id"))
+    return json_response(wire.post_json(post))
+
+
+@router.get("/{post_id}/thread")
+async def get_thread(
+    post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    thread = await posts.get_thread(server, actor, path_id(post_id, "post_id"))
+    return json_response(thread.to_json())
+
+
+@router.put("/{post_id}/patch")
+async def patch_post(
+    post_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    changes = await json_object(request)
+    post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), changes)
+    return json_response(wire.post_json(post))
+
+
+@router.delete("/{post_id}")
+async def delete_post(
+    post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    await posts.delete_post(server, actor, path_id(post_id, "post_id"))
+    return status_ok()

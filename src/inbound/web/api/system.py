@@ -1,0 +1,53 @@
+"""``/api/v4/system`` and ``/api/v4/config``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from inbound.errors import BadRequest
+from inbound.models import User
+from inbound.services import config as config_service
+from inbound.services.server import Server
+from inbound.web.api.deps import current_user, get_server, json_body
+from inbound.web.responses import json_response
+
+router = APIRouter(prefix="/api/v4")
+
+
+@router.get("/system/ping")
+async def ping() -> Response:
+    return json_response({"status": "OK", "ActiveSearchBackend": "database"})
+
+
+@router.get("/config")
+async def get_config(
+    actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    return json_response((await config_service.get_config(server, actor)).document)
+
+
+@router.put("/config")
+async def replace_config(
+    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    config = await config_service.replace_config(server, actor, await json_body(request))
+    return json_response(config.document)
+
+
+@router.put("/config/patch")
+async def patch_config(
+    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    config = await config_service.patch_config(server, actor, await json_body(request))
+    return json_response(config.document)
+
+
+@router.get("/config/client")
+async def client_config(format: str = "", server: Server = Depends(get_server)) -> Response:
+    if format != "old":
+        raise BadRequest(
+            "api.config.client.old_format.app_error",
+            "New format for the client configuration is not supported yet.",
+        )
+    return json_response(server.config.client_subset())

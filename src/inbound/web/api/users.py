@@ -1,0 +1,209 @@
+"""``/api/v4/users``: login, accounts, roles, tokens, and the per-user team/channel views."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from inbound import wire
+from inbound.errors import BadRequest
+from inbound.models import ANONYMOUS, User
+from inbound.services import auth, channels, teams
+from inbound.services import users as user_service
+from inbound.services.server import Server
+from inbound.web.api.deps import (
+    COOKIE,
+    Paging,
+    current_user,
+    get_server,
+    json_body,
+    json_object,
+    paging,
+    path_id,
+    text_field,
+    token_from,
+)
+from inbound.web.responses import json_response, status_ok
+
+router = APIRouter(prefix="/api/v4/users")
+
+
+def _me(user_id: str, actor: User) -> str:
+    return actor.id if user_id == "me" else path_id(user_id, "user_id")
+
+
+@router.post("/login")
+async def login(request: Request, server: Server = Depends(get_server)) -> Response:
+    body = await json_object(request)
+    user, session = await auth.login(
+        server, text_field(body, "login_id", required=True), text_field(body, "password")
+    )
+    response = json_response(wire.user_json(user), headers={"Token": session.token})
+    max_age = max((session.expires_at - session.create_at) // 1000, 1)
+    response.set_cookie(COOKIE, session.token, max_age=max_age, httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, server: Server = Depends(get_server)) -> Response:
+    token = token_from(request)
+    if token:
+        await auth.logout(server, token)
+    response = status_ok()
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.post("")
+async def create_user(request: Request, server: Server = Depends(get_server)) -> Response:
+    body = await json_object(request)
+    actor = await _optional_user(request, server)
+    user = await user_service.create_user(
+        server,
+        actor,
+        username=text_field(body, "username", required=True),
+        email=text_field(body, "email", required=True),
+        password=text_field(body, "password", required=True),
+        first_name=text_field(body, "first_name"),
+        last_name=text_field(body, "last_name"),
+        nickname=text_field(body, "nickname"),
+    )
+    return json_response(wire.user_json(user), status=201)
+
+
+async def _optional_user(request: Request, server: Server) -> User | None:
+    """Sign-up works without a session (when open); with one, the caller's rights apply."""
+    token = token_from(request)
+    return await auth.user_for_token(server, token) if token else ANONYMOUS
+
+
+@router.get("")
+async def list_users(
+    in_team: str = "",
+    in_channel: str = "",
+    pages: Paging = Depends(paging),
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    found = await user_service.list_users(
+        server, page=pages.page, per_page=pages.per_page, in_team=in_team, in_channel=in_channel
+    )
+    return json_response([wire.user_json(u) for u in found])
+
+
+@router.post("/ids")
+async def users_by_ids(
+    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    ids = await json_body(request)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadRequest("api.context.invalid_body_param.app_error", "Expected a list of user ids.")
+    found = await user_service.get_users_by_ids(server, ids)
+    return json_response([wire.user_json(u) for u in found])
+
+
+@router.get("/username/{username}")
+async def get_by_username(
+    username: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    return json_response(wire.user_json(await user_service.get_user_by_username(server, username)))
+
+
+@router.get("/{user_id}")
+async def get_user(
+    user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    user = await user_service.get_user(server, _me(user_id, actor))
+    return json_response(wire.user_json(user))
+
+
+@router.put("/{user_id}/roles")
+async def update_roles(
+    user_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    body = await json_object(request)
+    roles = text_field(body, "roles", required=True)
+    await user_service.update_roles(server, actor, _me(user_id, actor), roles)
+    return status_ok()
+
+
+@router.put("/{user_id}/active")
+async def update_active(
+    user_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    body = await json_object(request)
+    if not isinstance(body.get("active"), bool):
+        raise BadRequest(
+            "api.context.invalid_body_param.app_error", "active must be true or false."
+        )
+    await user_service.set_active(server, actor, _me(user_id, actor), active=body["active"])
+    return status_ok()
+
+
+@router.post("/{user_id}/tokens")
+async def create_token(
+    user_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    body = await json_object(request)
+    token = await auth.create_access_token(
+        server, actor, _me(user_id, actor), text_field(body, "description", required=True)
+    )
+    return json_response(
+        {
+            "id": token.id,
+            "token": token.token,
+            "user_id": token.user_id,
+            "description": token.description,
+            "is_active": token.is_active,
+        }
+    )
+
+
+@router.get("/{user_id}/teams")
+async def teams_for_user(
+    user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    found = await teams.list_teams_for_user(server, actor, _me(user_id, actor))
+    return json_response([wire.team_json(t) for t in found])
+
+
+@router.get("/{user_id}/teams/{team_id}/channels")
+async def channels_for_user(
+    user_id: str,
+    team_id: str,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    found = await channels.list_for_user(
+        server, actor, _me(user_id, actor), path_id(team_id, "team_id")
+    )
+    return json_response([wire.channel_json(c) for c in found])
+
+
+@router.get("/{user_id}/channels/{channel_id}/unread")
+async def unread(
+    user_id: str,
+    channel_id: str,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    counts = await channels.unread(
+        server, actor, _me(user_id, actor), path_id(channel_id, "channel_id")
+    )
+    return json_response(
+        {
+            "team_id": counts.team_id,
+            "channel_id": counts.channel_id,
+            "msg_count": counts.msg_count,
+            "mention_count": counts.mention_count,
+        }
+    )

@@ -1,0 +1,215 @@
+"""Fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
+
+Set ``INBOUND_TEST_DATABASE_URL=postgresql://…`` to run every database-backed test on both;
+``.ci/run`` does. Without it, the PostgreSQL variants are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+from starlette.testclient import TestClient
+
+from inbound.app import create_app
+from inbound.services.bootstrap import bootstrap
+from inbound.services.server import Server
+from inbound.settings import Settings
+from inbound.store.db import Database
+from inbound.store.migrate import migrate
+from inbound.store.tables import metadata
+
+ADMIN_PASSWORD = "admin-password-1"
+PG_URL = os.environ.get("INBOUND_TEST_DATABASE_URL", "")
+
+
+def _migrate(url: str) -> None:
+    async def go() -> None:
+        db = Database(url)
+        try:
+            await migrate(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+def _truncate(url: str) -> None:
+    async def go() -> None:
+        db = Database(url)
+        try:
+            async with db.engine.begin() as conn:
+                names = ", ".join(t.name for t in metadata.sorted_tables)
+                await conn.execute(text(f"TRUNCATE {names}"))
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "inbound.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    if not PG_URL:
+        pytest.skip("INBOUND_TEST_DATABASE_URL is not set")
+    _migrate(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "inbound.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_migrated")
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, admin_password=ADMIN_PASSWORD)
+
+
+class Api:
+    """A TestClient with the admin signed in and helpers to make users, teams and channels."""
+
+    def __init__(self, client: TestClient, server: Server) -> None:
+        self.client = client
+        self.server = server
+        self.admin_token = self.login("admin", ADMIN_PASSWORD)
+        self.admin = self.get("/api/v4/users/me").json()
+        self.team = self.get("/api/v4/teams/name/main").json()
+        self._n = 0
+
+    def request(self, method: str, path: str, token: str | None = "", **kw: Any) -> httpx.Response:
+        headers = dict(kw.pop("headers", {}) or {})
+        bearer = self.admin_token if token == "" else token
+        if bearer:
+            headers.setdefault("Authorization", f"Bearer {bearer}")
+        return self.client.request(method, path, headers=headers, **kw)
+
+    def get(self, path: str, token: str | None = "", **kw: Any) -> httpx.Response:
+        return self.request("GET", path, token, **kw)
+
+    def post(self, path: str, token: str | None = "", **kw: Any) -> httpx.Response:
+        return self.request("POST", path, token, **kw)
+
+    def put(self, path: str, token: str | None = "", **kw: Any) -> httpx.Response:
+        return self.request("PUT", path, token, **kw)
+
+    def delete(self, path: str, token: str | None = "", **kw: Any) -> httpx.Response:
+        return self.request("DELETE", path, token, **kw)
+
+    def login(self, username: str, password: str) -> str:
+        response = self.client.post(
+            "/api/v4/users/login", json={"login_id": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        self.client.cookies.clear()  # tests choose their credentials explicitly
+        return response.headers["Token"]
+
+    def new_user(self, name: str = "", *, team: bool = True) -> tuple[dict[str, Any], str]:
+        """A fresh user (member of team ``main`` unless ``team=False``) and their token."""
+        self._n += 1
+        name = name or f"user{self._n}"
+        body = {"username": name, "email": f"{name}@example.com", "password": "password-123"}
+        created = self.post("/api/v4/users", json=body)
+        assert created.status_code == 201, created.text
+        user = created.json()
+        if team:
+            joined = self.post(
+                f"/api/v4/teams/{self.team['id']}/members",
+                json={"team_id": self.team["id"], "user_id": user["id"]},
+            )
+            assert joined.status_code == 201, joined.text
+        return user, self.login(name, "password-123")
+
+    def channel(self, name: str) -> dict[str, Any]:
+        response = self.get(f"/api/v4/teams/{self.team['id']}/channels/name/{name}")
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def new_channel(self, name: str, *, private: bool = False, token: str = "") -> dict[str, Any]:
+        body = {
+            "team_id": self.team["id"],
+            "name": name,
+            "display_name": name.title(),
+            "type": "P" if private else "O",
+        }
+        response = self.post("/api/v4/channels", token, json=body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def patch_config(self, section: str, **values: Any) -> None:
+        response = self.put("/api/v4/config/patch", json={section: values})
+        assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    server = Server(settings)
+    with TestClient(create_app(settings, server=server)) as client:
+        client.portal.call(bootstrap, server)  # type: ignore[union-attr]
+        yield Api(client, server)
+
+
+def assert_error(response: httpx.Response, status: int, error_id: str) -> dict[str, Any]:
+    """The response is a Mattermost-shaped error with this status and id."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["id"] == error_id, body
+    assert body["status_code"] == status
+    assert body["message"]
+    assert set(body) >= {"id", "message", "detailed_error", "request_id", "status_code"}
+    return body
+
+
+class LiveServer:
+    def __init__(self, url: str, server: Server) -> None:
+        self.url = url
+        self.server = server
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """inbound on a real socket (uvicorn in a thread), bootstrapped, for real HTTP clients."""
+    server = Server(settings)
+    config = uvicorn.Config(
+        create_app(settings, server=server), host="127.0.0.1", port=0, log_level="warning"
+    )
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not web.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    port = web.servers[0].sockets[0].getsockname()[1]
+    future = asyncio.run_coroutine_threadsafe(bootstrap(server), web.servers[0].get_loop())
+    future.result(timeout=15)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", server)
+    finally:
+        web.should_exit = True
+        thread.join(timeout=15)
+

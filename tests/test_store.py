@@ -1,0 +1,232 @@
+"""The store, written once and run against SQLite and PostgreSQL (real databases)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+
+from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, User, new_id
+from inbound.services.writer import PostBatch, apply_batches
+from inbound.store import channels, hooks, posts, teams, users
+from inbound.store import config as config_store
+from inbound.store.db import Database
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def run(database_url: str) -> Callable[[Callable[[Database], Awaitable[T]]], T]:
+    def runner(work: Callable[[Database], Awaitable[T]]) -> T:
+        async def go() -> T:
+            db = Database(database_url)
+            try:
+                return await work(db)
+            finally:
+                await db.dispose()
+
+        return asyncio.run(go())
+
+    return runner
+
+
+def _user(name: str) -> User:
+    return User(new_id(), name, f"{name}@example.com", create_at=1, update_at=1)
+
+
+async def _channel(db: Database, *, name: str = "general") -> Channel:
+    channel = Channel(new_id(), new_id(), name, name.title(), create_at=1, update_at=1)
+    async with db.begin() as conn:
+        await channels.insert_channel(conn, channel)
+    return channel
+
+
+def test_user_roundtrip_and_lookups_are_case_insensitive(run) -> None:
+    async def work(db: Database) -> None:
+        user = _user("alice")
+        async with db.begin() as conn:
+            await users.insert_user(conn, user)
+        async with db.connect() as conn:
+            assert await users.get_user_by_id(conn, user.id) == user
+            assert await users.get_user_by_username(conn, "ALICE") == user
+            assert await users.get_user_by_email(conn, "Alice@Example.com") == user
+            assert await users.get_user_by_id(conn, new_id()) is None
+            assert await users.count_users(conn) == 1
+
+    run(work)
+
+
+def test_username_is_unique(run) -> None:
+    async def work(db: Database) -> None:
+        async with db.begin() as conn:
+            await users.insert_user(conn, _user("bob"))
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+            async with db.begin() as conn:
+                await users.insert_user(conn, User(new_id(), "bob", "other@example.com"))
+
+    run(work)
+
+
+def test_team_membership_soft_delete_and_rejoin(run) -> None:
+    async def work(db: Database) -> None:
+        from inbound.models import TeamMember
+
+        team = Team(new_id(), "eng", "Engineering")
+        async with db.begin() as conn:
+            await teams.insert_team(conn, team)
+            await teams.upsert_team_member(conn, TeamMember(team.id, "u" * 26, delete_at=5))
+        async with db.connect() as conn:
+            assert await teams.get_team_member(conn, team.id, "u" * 26) is None
+            assert await teams.list_teams_for_user(conn, "u" * 26) == []
+        async with db.begin() as conn:
+            await teams.upsert_team_member(conn, TeamMember(team.id, "u" * 26, "team_user"))
+        async with db.connect() as conn:
+            assert [t.name for t in await teams.list_teams_for_user(conn, "u" * 26)] == ["eng"]
+
+    run(work)
+
+
+def test_channel_names_unique_per_team(run) -> None:
+    async def work(db: Database) -> None:
+        first = await _channel(db, name="deploys")
+        other_team = Channel(new_id(), new_id(), "deploys", "Deploys")
+        async with db.begin() as conn:
+            await channels.insert_channel(conn, other_team)
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+            async with db.begin() as conn:
+                await channels.insert_channel(
+                    conn, Channel(new_id(), first.team_id, "deploys", "Again")
+                )
+
+    run(work)
+
+
+def test_batches_move_counters_without_touching_every_member(run) -> None:
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        alice, bob, carol = new_id(), new_id(), new_id()
+        async with db.begin() as conn:
+            for member in (alice, bob, carol):
+                await channels.insert_channel_member(conn, ChannelMember(channel.id, member))
+        batch = PostBatch(
+            channel,
+            [Post(new_id(), channel.id, alice, f"hi {i}", create_at=100 + i) for i in range(3)],
+            mentioned_user_ids=[bob],
+            viewed_by=alice,
+        )
+        async with db.begin() as conn:
+            await apply_batches(conn, [batch])
+        async with db.connect() as conn:
+            fresh = await channels.get_channel_by_id(conn, channel.id)
+            assert fresh is not None
+            assert (fresh.total_msg_count, fresh.last_post_at) == (3, 102)
+            rows = {u: await channels.get_channel_member(conn, channel.id, u) for u in (alice, bob, carol)}
+        assert rows[alice] is not None and rows[alice].msg_count == 3  # the poster saw them
+        assert rows[bob] is not None and (rows[bob].msg_count, rows[bob].mention_count) == (0, 3)
+        assert rows[carol] is not None and (rows[carol].msg_count, rows[carol].mention_count) == (0, 0)
+
+    run(work)
+
+
+def test_mention_everyone_counts_all_but_the_excluded(run) -> None:
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        members = [new_id() for _ in range(3)]
+        async with db.begin() as conn:
+            for member in members:
+                await channels.insert_channel_member(conn, ChannelMember(channel.id, member))
+            batch = PostBatch(
+                channel,
+                [Post(new_id(), channel.id, members[0], "@channel", create_at=5)],
+                mention_everyone=True,
+                exclude_from_mentions=members[0],
+            )
+            await apply_batches(conn, [batch])
+        async with db.connect() as conn:
+            counts = [
+                (await channels.get_channel_member(conn, channel.id, m)).mention_count  # type: ignore[union-attr]
+                for m in members
+            ]
+        assert counts == [0, 1, 1]
+
+    run(work)
+
+
+def test_post_pages_are_keyset_ordered(run) -> None:
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        made = [
+            Post(new_id(), channel.id, new_id(), f"m{i}", create_at=1000 + i // 2, props={"i": i})
+            for i in range(10)
+        ]
+        async with db.begin() as conn:
+            await posts.insert_posts(conn, made)
+        newest_first = sorted(made, key=lambda p: (p.create_at, p.id), reverse=True)
+        async with db.connect() as conn:
+            page = await posts.get_posts_page(conn, channel.id, offset=0, limit=4)
+            assert [p.id for p in page] == [p.id for p in newest_first[:4]]
+            older = await posts.get_posts_before(conn, channel.id, page[-1], limit=4)
+            assert [p.id for p in older] == [p.id for p in newest_first[4:8]]
+            newer = await posts.get_posts_after(conn, channel.id, older[-1], limit=3)
+            assert [p.id for p in newer] == [p.id for p in newest_first[4:7]]
+            again = await posts.get_post_by_id(conn, made[3].id)
+        assert again is not None and again.props == {"i": 3}
+
+    run(work)
+
+
+def test_deleting_a_root_deletes_its_thread(run) -> None:
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        root = Post(new_id(), channel.id, new_id(), "root", create_at=1)
+        reply = Post(new_id(), channel.id, new_id(), "reply", create_at=2, root_id=root.id)
+        async with db.begin() as conn:
+            await posts.insert_posts(conn, [root, reply])
+        async with db.connect() as conn:
+            assert [p.id for p in await posts.get_thread(conn, root.id)] == [root.id, reply.id]
+            assert await posts.count_replies(conn, [root.id]) == {root.id: 1}
+        async with db.begin() as conn:
+            await posts.delete_thread(conn, root.id, at=9)
+        async with db.connect() as conn:
+            assert await posts.get_post_by_id(conn, reply.id) is None
+            since = await posts.get_posts_since(conn, channel.id, 9)
+        assert {p.id for p in since} == {root.id, reply.id}
+
+    run(work)
+
+
+def test_hooks_list_count_and_retired_keys(run) -> None:
+    async def work(db: Database) -> None:
+        team, channel = new_id(), new_id()
+        made = [IncomingHook(new_id(), channel, team, new_id(), create_at=i) for i in range(3)]
+        async with db.begin() as conn:
+            for hook in made:
+                await hooks.insert_hook(conn, hook)
+            await hooks.retire_key(conn, key=new_id(), hook_id=made[0].id, expire_at=50)
+        async with db.connect() as conn:
+            assert await hooks.count_hooks(conn, team_id=team) == 3
+            listed = await hooks.list_hooks(conn, team_id=team, offset=1, limit=5)
+            assert [h.id for h in listed] == [h.id for h in made[1:]]
+            assert await hooks.list_hook_ids_by_channel(conn, channel) == [h.id for h in made]
+        async with db.begin() as conn:
+            await hooks.delete_hooks_by_channel(conn, channel, at=7)
+        async with db.connect() as conn:
+            assert await hooks.get_hook_by_id(conn, made[0].id) is None
+
+    run(work)
+
+
+def test_config_document_versions(run) -> None:
+    async def work(db: Database) -> None:
+        async with db.connect() as conn:
+            assert await config_store.get_config(conn) is None
+            assert await config_store.get_config_version(conn) == 0
+        async with db.begin() as conn:
+            await config_store.save_config(conn, {"A": {"b": 1}}, at=10)
+            await config_store.save_config(conn, {"A": {"b": 2}}, at=11)
+        async with db.connect() as conn:
+            assert await config_store.get_config(conn) == ({"A": {"b": 2}}, 11)
+
+    run(work)
