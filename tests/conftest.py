@@ -212,4 +212,3 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     finally:
         web.should_exit = True
         thread.join(timeout=15)
-

@@ -22,7 +22,11 @@ def test_login_returns_user_token_header_and_cookie(api: Api) -> None:
     assert "password" not in body and "password_hash" not in body
     token = response.headers["Token"]
     cookie = response.headers["set-cookie"]
-    assert f"MMAUTHTOKEN={token}" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert (
+        f"MMAUTHTOKEN={token}" in cookie
+        and "HttpOnly" in cookie
+        and "samesite=lax" in cookie.lower()
+    )
 
 
 def test_login_by_email_works(api: Api) -> None:
@@ -40,7 +44,9 @@ def test_wrong_password_is_401_with_mattermost_id(api: Api) -> None:
 
 
 def test_no_session_is_401(api: Api) -> None:
-    assert_error(api.get("/api/v4/users/me", token=None), 401, "api.context.session_expired.app_error")
+    assert_error(
+        api.get("/api/v4/users/me", token=None), 401, "api.context.session_expired.app_error"
+    )
     assert_error(
         api.get("/api/v4/users/me", token="nottoken"), 401, "api.context.session_expired.app_error"
     )

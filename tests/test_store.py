@@ -122,10 +122,16 @@ def test_batches_move_counters_without_touching_every_member(run) -> None:
             fresh = await channels.get_channel_by_id(conn, channel.id)
             assert fresh is not None
             assert (fresh.total_msg_count, fresh.last_post_at) == (3, 102)
-            rows = {u: await channels.get_channel_member(conn, channel.id, u) for u in (alice, bob, carol)}
+            rows = {
+                u: await channels.get_channel_member(conn, channel.id, u)
+                for u in (alice, bob, carol)
+            }
         assert rows[alice] is not None and rows[alice].msg_count == 3  # the poster saw them
         assert rows[bob] is not None and (rows[bob].msg_count, rows[bob].mention_count) == (0, 3)
-        assert rows[carol] is not None and (rows[carol].msg_count, rows[carol].mention_count) == (0, 0)
+        assert rows[carol] is not None and (rows[carol].msg_count, rows[carol].mention_count) == (
+            0,
+            0,
+        )
 
     run(work)
 

@@ -1,0 +1,97 @@
+"""The ``inbound`` CLI in local mode: it works on the configured database directly."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from typer.testing import CliRunner
+
+from inbound.cli import app
+from inbound.services.bootstrap import bootstrap
+from inbound.services.server import Server
+from inbound.settings import Settings
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("INBOUND_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("INBOUND_ADMIN_PASSWORD", "admin-password-1")
+
+    async def first_start() -> None:
+        server = Server(Settings.from_env())
+        await server.start(background=False)
+        await bootstrap(server)
+        await server.stop()
+
+    asyncio.run(first_start())
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def test_user_team_channel_post_round_trip(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli(
+        "user", "create", "ops", "--email", "ops@example.com", "--password", "password-123"
+    )
+    assert code == 0, out
+    assert "Created user ops" in out
+    assert cli("team", "create", "infra")[0] == 0
+    assert cli("team", "add-member", "infra", "ops")[0] == 0
+    code, out = cli("channel", "create", "infra:alerts", "--private")
+    assert code == 0, out
+    assert cli("channel", "add-member", "infra:alerts", "ops")[0] == 0
+    code, out = cli("post", "create", "infra:alerts", "disk full on db1", "--as", "ops")
+    assert code == 0, out
+    assert "Posted" in out
+    code, out = cli("user", "list")
+    assert "ops" in out and "admin" in out
+
+
+def test_deactivate_and_archive(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("user", "create", "temp", "--email", "t@example.com", "--password", "password-123")
+    code, out = cli("user", "deactivate", "temp")
+    assert code == 0 and "Deactivated temp" in out
+    assert "deactivated" in cli("user", "list")[1]
+    cli("channel", "create", "main:old")
+    code, out = cli("channel", "archive", "main:old")
+    assert code == 0 and "Archived main:old" in out
+
+
+def test_config_get_and_set(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("config", "get", "ServiceSettings.EnablePostUsernameOverride") == (0, "false\n")
+    code, out = cli("config", "set", "ServiceSettings.EnablePostUsernameOverride", "true")
+    assert code == 0, out
+    assert cli("config", "get", "ServiceSettings.EnablePostUsernameOverride") == (0, "true\n")
+    assert '"ServiceSettings"' in cli("config", "get")[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("config", "set", "ServiceSettings.Nope", "1"), "Unknown setting"),
+        (("config", "set", "ServiceSettings.PostMessageMaxRunes", "lots"), "whole number"),
+        (("team", "add-member", "nosuch", "admin"), "Unable to find the team"),
+        (("channel", "create", "main:Bad Name"), "Channel name must be"),
+        (("post", "create", "main:nowhere", "hi"), "Unable to find the channel"),
+        (
+            ("user", "create", "x", "--email", "x@example.com", "--password", "password-123"),
+            "Username must be",
+        ),
+    ],
+    ids=["unknown-setting", "bad-int", "no-team", "bad-channel", "no-channel", "bad-username"],
+)
+def test_errors_exit_nonzero_with_a_clear_message(cli, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli(*args)
+    assert code == 1
+    assert message in out
+
+
+def test_channel_ref_must_be_team_colon_channel(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli("channel", "create", "no-colon")
+    assert code == 2
+    assert "TEAM:CHANNEL" in out
