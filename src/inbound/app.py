@@ -17,7 +17,8 @@ from inbound.errors import AppError, BadRequest
 from inbound.models import new_id
 from inbound.services.server import Server
 from inbound.settings import Settings
-from inbound.web.api import channels, posts, system, teams, users
+from inbound.web.api import channels, hooks, posts, system, teams, users
+from inbound.web.hooks import HookEndpoint, is_hook_path
 from inbound.web.responses import error_response, handle_app_error, request_id
 
 
@@ -40,24 +41,25 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
         openapi_url="/api/openapi.json",
     )
     api.state.server = server
-    for module in (users, teams, channels, posts, system):
+    for module in (users, teams, channels, posts, hooks, system):
         api.include_router(module.router)
     api.add_exception_handler(AppError, handle_app_error)
     api.add_exception_handler(RequestValidationError, _handle_validation_error)
     api.add_exception_handler(HTTPException, _handle_http_exception)
-    return RequestIds(api, server)
+    return Inbound(api, HookEndpoint(server))
 
 
-class RequestIds:
-    """Outermost layer: give every request an id and echo it in ``X-Request-Id``."""
+class Inbound:
+    """Outermost layer: an id for every request (echoed in ``X-Request-Id``), then
+    ``POST /hooks/{key}`` to the raw hook handler and everything else to the API."""
 
-    def __init__(self, app: ASGIApp, server: Server) -> None:
-        self.app = app
-        self.server = server
+    def __init__(self, api: ASGIApp, hooks: HookEndpoint) -> None:
+        self.api = api
+        self.hooks = hooks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.api(scope, receive, send)
             return
         rid = new_id()
         scope["request_id"] = rid
@@ -68,7 +70,8 @@ class RequestIds:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        is_hook = scope["method"] == "POST" and is_hook_path(scope["path"])
+        await (self.hooks if is_hook else self.api)(scope, receive, send_with_id)
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:

@@ -253,7 +253,7 @@ async def archive(server: Server, actor: User | None, channel_id: str) -> list[s
         hook_ids = await hook_store.list_hook_ids_by_channel(conn, channel_id)
         await channel_store.update_channel(conn, channel_id, delete_at=now, update_at=now)
         await hook_store.delete_hooks_by_channel(conn, channel_id, at=now)
-    server.hooks_changed(hook_ids)
+    server.hooks_changed()
     return hook_ids
 
 

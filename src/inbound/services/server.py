@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 
 import orjson
 
@@ -17,9 +16,11 @@ from inbound import wire
 from inbound.config import Config, validate
 from inbound.models import now_ms
 from inbound.services.events import Event, EventHub
+from inbound.services.hook_cache import HookCache
 from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
+from inbound.store import hooks as hook_store
 from inbound.store.db import Database
 from inbound.store.migrate import migrate
 
@@ -35,7 +36,8 @@ class Server:
         self.events = EventHub()
         self.writer = PostWriter(self.db, on_commit=self._publish_posted)
         self._poller: asyncio.Task[None] | None = None
-        self._hook_listeners: list[Callable[[list[str]], None]] = []
+        self.hook_cache = HookCache()
+        self._hooks_version = (0, 0)
 
     async def start(self, *, background: bool = True) -> None:
         await migrate(self.db)
@@ -71,23 +73,23 @@ class Server:
         self.config = Config(document, at)
         return self.config
 
-    def hooks_changed(self, hook_ids: list[str]) -> None:
-        """Forget cached hooks after an update, delete, regenerate or channel archive."""
-        for listener in list(self._hook_listeners):
-            listener(hook_ids)
-
-    def on_hooks_changed(self, listener: Callable[[list[str]], None]) -> None:
-        self._hook_listeners.append(listener)
+    def hooks_changed(self) -> None:
+        """Forget cached hooks after an update, delete, regenerate, archive or deactivation."""
+        self.hook_cache.clear()
 
     async def _poll_config(self) -> None:
-        """Pick up config changes made by another node or by the CLI."""
+        """Pick up config and hook changes made by another node or by the CLI."""
         while True:
             await asyncio.sleep(CONFIG_POLL_SECONDS)
             with contextlib.suppress(Exception):
                 async with self.db.connect() as conn:
                     version = await config_store.get_config_version(conn)
+                    hooks_version = await hook_store.get_hooks_version(conn)
                 if version != self.config.version:
                     await self.reload_config()
+                if hooks_version != self._hooks_version:
+                    self._hooks_version = hooks_version
+                    self.hook_cache.clear()
 
     def _publish_posted(self, batch: PostBatch) -> None:
         channel = batch.channel

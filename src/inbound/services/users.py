@@ -145,4 +145,5 @@ async def set_active(server: Server, actor: User | None, user_id: str, *, active
         await user_store.update_user(conn, user.id, delete_at=0 if active else now, update_at=now)
         if not active:
             await user_store.delete_sessions_by_user(conn, user.id)
+    server.hooks_changed()  # a deactivated creator's hooks stop posting at once
     return await get_user(server, user_id)

@@ -103,3 +103,10 @@ async def touch_hooks(conn: AsyncConnection, used: dict[str, int]) -> None:
             .where(incoming_hooks.c.id == hook_id, incoming_hooks.c.last_used_at < at)
             .values(last_used_at=at)
         )
+
+
+async def get_hooks_version(conn: AsyncConnection) -> tuple[int, int]:
+    """Changes whenever any hook is created, updated, deleted or regenerated."""
+    stmt = select(func.count(), func.max(incoming_hooks.c.update_at)).select_from(incoming_hooks)
+    count, latest = (await conn.execute(stmt)).one()
+    return int(count), int(latest or 0)

@@ -1,0 +1,317 @@
+"""Incoming webhooks: management (create, list, get, update, delete, regenerate).
+
+Receiving a payload lives in ``inbound.services.receive``; both share ``HookCache``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.config import Config
+from inbound.errors import BadRequest, Disabled, NotFound, invalid_param, permission_denied
+from inbound.models import OPEN, Channel, IncomingHook, User, is_valid_id, new_id, now_ms
+from inbound.services.permissions import (
+    BYPASS_CHANNEL_LOCK,
+    MANAGE_OTHERS_HOOKS,
+    MANAGE_OWN_HOOKS,
+    can_read_channel,
+    has_team_permission,
+)
+from inbound.services.server import Server
+from inbound.store import channels as channel_store
+from inbound.store import hooks as hook_store
+from inbound.store import users as user_store
+
+HOOK_USERNAME_RE = re.compile(r"^[a-z0-9.\-_]{1,64}$")
+RESERVED_HOOK_USERNAMES = frozenset({"all", "channel", "here", "system"})
+FORMATS = ("markdown", "slack")
+LIMITS = {"display_name": 64, "description": 500, "username": 64, "icon_url": 1024}
+MAX_PER_PAGE = 200
+
+
+def hook_not_found() -> NotFound:
+    return NotFound("app.webhooks.get_incoming.app_error", "Unable to find the incoming webhook.")
+
+
+def check_enabled(config: Config) -> None:
+    if not config.service["EnableIncomingWebhooks"]:
+        raise Disabled(
+            "api.incoming_webhook.disabled.app_error",
+            "Incoming webhooks have been disabled by the system admin.",
+        )
+
+
+@dataclass
+class HookFields:
+    """The client-settable fields of a hook, checked for type and length."""
+
+    channel_id: str = ""
+    display_name: str = ""
+    description: str = ""
+    username: str = ""
+    icon_url: str = ""
+    channel_locked: bool = False
+    message_format: str = "markdown"
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], *, base: HookFields | None = None) -> HookFields:
+        fields = replace(base) if base else cls()
+        for name, limit in (("channel_id", 26), *LIMITS.items()):
+            if name in body and body[name] is not None:
+                value = body[name]
+                if not isinstance(value, str):
+                    raise invalid_param(name, f"{name} must be a string.")
+                if len(value) > limit:
+                    raise BadRequest(
+                        f"model.incoming_hook.{name}.app_error",
+                        f"{name} must be at most {limit} characters.",
+                    )
+                setattr(fields, name, value)
+        if "channel_locked" in body and body["channel_locked"] is not None:
+            if not isinstance(body["channel_locked"], bool):
+                raise invalid_param("channel_locked", "channel_locked must be true or false.")
+            fields.channel_locked = body["channel_locked"]
+        if body.get("message_format"):
+            if body["message_format"] not in FORMATS:
+                raise invalid_param(
+                    "message_format", "message_format must be 'markdown' or 'slack'."
+                )
+            fields.message_format = body["message_format"]
+        return fields
+
+    @classmethod
+    def of(cls, hook: IncomingHook) -> HookFields:
+        return cls(
+            hook.channel_id,
+            hook.display_name,
+            hook.description,
+            hook.username,
+            hook.icon_url,
+            hook.channel_locked,
+            hook.message_format,
+        )
+
+
+def check_hook_username(username: str, config: Config) -> None:
+    if not username or not config.service["EnablePostUsernameOverride"]:
+        return
+    if not HOOK_USERNAME_RE.match(username) or username in RESERVED_HOOK_USERNAMES:
+        raise BadRequest(
+            "api.incoming_webhook.invalid_username.app_error",
+            f"Invalid username {username!r}: use 1–64 lowercase letters, numbers, '.', '-' or '_', "
+            "not all, channel, here or system.",
+        )
+
+
+async def _hook_channel(conn: AsyncConnection, channel_id: str) -> Channel:
+    if not is_valid_id(channel_id):
+        raise invalid_param("channel_id")
+    channel = await channel_store.get_channel_by_id(conn, channel_id)
+    if channel is None or channel.delete_at:
+        raise NotFound("app.channel.get.existing.app_error", "Unable to find the channel.")
+    if not channel.team_id:
+        raise BadRequest(
+            "api.incoming_webhook.channel_type.app_error",
+            "Incoming webhooks post to team channels, not direct or group messages.",
+        )
+    return channel
+
+
+async def _check_channel_access(
+    conn: AsyncConnection, config: Config, actor: User, channel: Channel
+) -> None:
+    if not await has_team_permission(conn, config, actor, channel.team_id, MANAGE_OWN_HOOKS):
+        raise permission_denied()
+    if channel.type != OPEN and not await can_read_channel(conn, actor, channel):
+        raise permission_denied()
+
+
+async def create_hook(
+    server: Server, actor: User | None, body: dict[str, Any], *, user_id: str = ""
+) -> IncomingHook:
+    """``actor`` None is local mode (the CLI): ``user_id`` then names the creator."""
+    config = server.config
+    check_enabled(config)
+    fields = HookFields.from_body(body)
+    owner_id = body.get("user_id") or user_id or (actor.id if actor else "")
+    if not isinstance(owner_id, str):
+        raise invalid_param("user_id")
+    async with server.db.begin() as conn:
+        channel = await _hook_channel(conn, fields.channel_id)
+        if actor is not None:
+            await _check_channel_access(conn, config, actor, channel)
+            if owner_id != actor.id and not await has_team_permission(
+                conn, config, actor, channel.team_id, MANAGE_OTHERS_HOOKS
+            ):
+                raise permission_denied()
+        owner = await user_store.get_user_by_id(conn, owner_id) if is_valid_id(owner_id) else None
+        if owner is None:
+            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+        if channel.type != OPEN and not await can_read_channel(conn, owner, channel):
+            raise permission_denied("The hook's owner cannot read that channel.")
+        if actor is not None and not await has_team_permission(
+            conn, config, actor, channel.team_id, BYPASS_CHANNEL_LOCK
+        ):
+            fields.channel_locked = True
+        if not config.service["EnablePostUsernameOverride"]:
+            fields.username = ""
+        if not config.service["EnablePostIconOverride"]:
+            fields.icon_url = ""
+        check_hook_username(fields.username, config)
+        now = now_ms()
+        hook = IncomingHook(new_id(), channel.id, channel.team_id, owner.id, now, now)
+        _apply(hook, fields)
+        await hook_store.insert_hook(conn, hook)
+    return hook
+
+
+def _apply(hook: IncomingHook, fields: HookFields) -> None:
+    hook.channel_id = fields.channel_id
+    hook.display_name = fields.display_name
+    hook.description = fields.description
+    hook.username = fields.username
+    hook.icon_url = fields.icon_url
+    hook.channel_locked = fields.channel_locked
+    hook.message_format = fields.message_format
+
+
+async def _managed_hook(
+    conn: AsyncConnection, config: Config, actor: User | None, hook_id: str
+) -> IncomingHook:
+    """The hook, when ``actor`` may manage it (own: manage_own; others': manage_others)."""
+    if not is_valid_id(hook_id):
+        raise BadRequest(
+            "api.context.invalid_url_param.app_error", "Invalid or missing hook_id in request URL."
+        )
+    hook = await hook_store.get_hook_by_id(conn, hook_id)
+    if hook is None:
+        raise hook_not_found()
+    if actor is None:
+        return hook
+    if not await has_team_permission(conn, config, actor, hook.team_id, MANAGE_OWN_HOOKS):
+        raise permission_denied()
+    if hook.user_id != actor.id and not await has_team_permission(
+        conn, config, actor, hook.team_id, MANAGE_OTHERS_HOOKS
+    ):
+        raise permission_denied()
+    return hook
+
+
+async def get_hook(server: Server, actor: User | None, hook_id: str) -> IncomingHook:
+    check_enabled(server.config)
+    async with server.db.connect() as conn:
+        return await _managed_hook(conn, server.config, actor, hook_id)
+
+
+@dataclass(frozen=True)
+class HookPage:
+    hooks: list[IncomingHook]
+    total_count: int | None
+
+
+async def list_hooks(
+    server: Server,
+    actor: User | None,
+    *,
+    team_id: str = "",
+    page: int = 0,
+    per_page: int = 60,
+    include_total_count: bool = False,
+) -> HookPage:
+    config = server.config
+    check_enabled(config)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    user_id = ""
+    async with server.db.connect() as conn:
+        if actor is not None and team_id:
+            if not await has_team_permission(conn, config, actor, team_id, MANAGE_OWN_HOOKS):
+                raise permission_denied()
+            if not await has_team_permission(conn, config, actor, team_id, MANAGE_OTHERS_HOOKS):
+                user_id = actor.id
+        elif actor is not None and not actor.is_system_admin:
+            raise permission_denied(
+                "Listing hooks across all teams needs the system admin role; pass team_id."
+            )
+        hooks = await hook_store.list_hooks(
+            conn, team_id=team_id, user_id=user_id, offset=page * per_page, limit=per_page
+        )
+        total = (
+            await hook_store.count_hooks(conn, team_id=team_id, user_id=user_id)
+            if include_total_count
+            else None
+        )
+    return HookPage(hooks, total)
+
+
+async def update_hook(
+    server: Server, actor: User | None, hook_id: str, body: dict[str, Any]
+) -> IncomingHook:
+    config = server.config
+    check_enabled(config)
+    if body.get("id") != hook_id:
+        raise invalid_param("hook_id", "The id in the body must match the hook id in the URL.")
+    async with server.db.begin() as conn:
+        hook = await _managed_hook(conn, config, actor, hook_id)
+        if body.get("team_id") not in (None, "", hook.team_id):
+            raise BadRequest(
+                "api.webhook.team_mismatch.app_error", "A hook cannot move to another team."
+            )
+        fields = HookFields.from_body(body, base=HookFields.of(hook))
+        channel = await _hook_channel(conn, fields.channel_id)
+        if channel.team_id != hook.team_id:
+            raise BadRequest(
+                "api.webhook.team_mismatch.app_error",
+                "A hook cannot move to a channel of another team.",
+            )
+        if actor is not None:
+            await _check_channel_access(conn, config, actor, channel)
+            if not await has_team_permission(
+                conn, config, actor, channel.team_id, BYPASS_CHANNEL_LOCK
+            ):
+                fields.channel_locked = True
+        if channel.id != hook.channel_id and channel.type != OPEN:
+            owner = await user_store.get_user_by_id(conn, hook.user_id)
+            if owner is None or not await can_read_channel(conn, owner, channel):
+                raise permission_denied("The hook's owner cannot read that channel.")
+        check_hook_username(fields.username, config)
+        _apply(hook, fields)
+        hook.update_at = now_ms()
+        values = {
+            k: getattr(hook, k)
+            for k in (*LIMITS, "channel_id", "channel_locked", "message_format", "update_at")
+        }
+        await hook_store.update_hook(conn, hook.id, **values)
+    server.hooks_changed()
+    return hook
+
+
+async def delete_hook(server: Server, actor: User | None, hook_id: str) -> None:
+    check_enabled(server.config)
+    async with server.db.begin() as conn:
+        hook = await _managed_hook(conn, server.config, actor, hook_id)
+        now = now_ms()
+        await hook_store.update_hook(conn, hook.id, delete_at=now, update_at=now)
+    server.hooks_changed()
+
+
+async def regenerate_hook(server: Server, actor: User | None, hook_id: str) -> IncomingHook:
+    """Give the hook a new id (its URL key); the old key keeps posting for the grace period."""
+    config = server.config
+    check_enabled(config)
+    grace_ms = int(config.service["IncomingWebhookKeyGracePeriodSeconds"]) * 1000
+    async with server.db.begin() as conn:
+        old = await _managed_hook(conn, config, actor, hook_id)
+        now = now_ms()
+        fresh = replace(old, id=new_id(), update_at=now)
+        await hook_store.update_hook(conn, old.id, delete_at=now, update_at=now)
+        await hook_store.insert_hook(conn, fresh)
+        if grace_ms:
+            await hook_store.retire_key(
+                conn, key=old.id, hook_id=fresh.id, expire_at=now + grace_ms
+            )
+    server.hooks_changed()
+    return fresh

@@ -1,0 +1,216 @@
+"""``POST /hooks/{key}``: the rules, in Mattermost's order, after the body is decoded.
+
+1 decoded (by the caller) → 2 enabled → 3 has content → 4 known key → 5 target channel →
+6 channel lock → 7 active creator → 8 creator may read the channel → 9 write every piece in
+one transaction through the group-committing writer, then answer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.errors import BadRequest, Disabled, Forbidden, NotFound
+from inbound.models import OPEN, Channel, Post, User, new_id, now_ms
+from inbound.services.channels import direct_channel_name, get_or_create_direct
+from inbound.services.hook_cache import ResolvedHook
+from inbound.services.permissions import can_read_channel
+from inbound.services.posts import check_root, mentioned_members
+from inbound.services.server import Server
+from inbound.services.writer import PostBatch
+from inbound.store import channels as channel_store
+from inbound.store import hooks as hook_store
+from inbound.store import users as user_store
+from inbound.webhooks import message
+from inbound.webhooks.blocks import blocks_to_markdown
+from inbound.webhooks.payload import WebhookRequest
+from inbound.webhooks.slack import Lookups, referenced_ids
+
+
+def _has_content(request: WebhookRequest) -> bool:
+    if request.text.strip() or request.attachments:
+        return True
+    return bool(request.blocks and blocks_to_markdown(request.blocks, lambda s: s).strip())
+
+
+async def receive(server: Server, key: str, request: WebhookRequest) -> None:
+    service = server.config.service
+    if not service["EnableIncomingWebhooks"]:
+        raise Disabled(
+            "web.incoming_webhook.disabled.app_error",
+            "Incoming webhooks have been disabled by the system admin.",
+        )
+    if not _has_content(request):
+        raise BadRequest(
+            "web.incoming_webhook.text.app_error",
+            "No text specified: send text, attachments or blocks.",
+        )
+    message.check_type(request.type)
+    resolved = await resolve_key(server, key)
+    hook, creator = resolved.hook, resolved.creator
+    async with server.db.connect() as conn:
+        channel = await target_channel(conn, resolved, request.channel)
+    if creator is None or not creator.is_active:
+        raise Forbidden(
+            "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
+        )
+    if channel is None:  # a direct message to @user, created on demand
+        channel = await _direct_channel(server, creator, request.channel)
+    async with server.db.connect() as conn:
+        if channel.type != OPEN and not await can_read_channel(conn, creator, channel):
+            raise Forbidden(
+                "web.incoming_webhook.permissions.app_error",
+                f"The webhook's creator cannot post to the channel {channel.name!r}.",
+            )
+        await check_root(conn, channel, request.root_id)
+        lookups = await _lookups(conn, request)
+        rendered = message.render(request, lookups, slack_format=hook.message_format == "slack")
+        identity = message.Identity(
+            display_name=hook.display_name,
+            username=hook.username,
+            icon_url=hook.icon_url,
+            username_override=bool(service["EnablePostUsernameOverride"]),
+            icon_override=bool(service["EnablePostIconOverride"]),
+        )
+        pieces = message.pieces(rendered, identity, limit=int(service["PostMessageMaxRunes"]))
+        mentions = message.mentions_in(rendered)
+        mentioned = await mentioned_members(
+            conn, channel, mentions, poster_id=creator.id, notify_poster=True
+        )
+    await server.writer.write(
+        PostBatch(
+            channel,
+            _posts(pieces, channel, creator, request),
+            mentioned_user_ids=mentioned,
+            mention_everyone=mentions.everyone,
+            hook_id=hook.id,
+            sender_name=str(pieces[0].props.get("override_username") or creator.username),
+        )
+    )
+
+
+def _posts(
+    pieces: list[message.Piece], channel: Channel, creator: User, request: WebhookRequest
+) -> list[Post]:
+    now = now_ms()
+    metadata = {"priority": request.priority} if request.priority else {}
+    return [
+        Post(
+            new_id(),
+            channel.id,
+            creator.id,
+            piece.message,
+            create_at=now + i,  # distinct, ordered timestamps keep the pieces in order
+            update_at=now + i,
+            root_id=request.root_id,
+            type=piece.type,
+            props=piece.props,
+            metadata=metadata,
+        )
+        for i, piece in enumerate(pieces)
+    ]
+
+
+def invalid_hook() -> BadRequest:
+    return BadRequest(
+        "web.incoming_webhook.invalid.app_error",
+        "Invalid webhook: the URL's key is unknown or was deleted.",
+    )
+
+
+async def resolve_key(server: Server, key: str) -> ResolvedHook:
+    cached = server.hook_cache.get(key)
+    if cached is not None:
+        return cached
+    async with server.db.connect() as conn:
+        hook = await hook_store.get_hook_by_id(conn, key)
+        if hook is None:
+            hook = await hook_store.get_hook_by_retired_key(conn, key, now=now_ms())
+        if hook is None:
+            raise invalid_hook()
+        creator = await user_store.get_user_by_id(conn, hook.user_id)
+        channel = await channel_store.get_channel_by_id(
+            conn, hook.channel_id, include_deleted=False
+        )
+    resolved = ResolvedHook(hook, creator, channel)
+    server.hook_cache.put(key, resolved)
+    return resolved
+
+
+def channel_not_found(name: str) -> NotFound:
+    return NotFound(
+        "web.incoming_webhook.channel.app_error", f"Couldn't find the channel {name!r}."
+    )
+
+
+async def target_channel(
+    conn: AsyncConnection, resolved: ResolvedHook, override: str
+) -> Channel | None:
+    """The channel to post to; ``None`` means "the DM with @user" (checked, not yet created)."""
+    hook = resolved.hook
+    if not override:
+        if resolved.channel is None:
+            raise channel_not_found(hook.channel_id)
+        return resolved.channel
+    if override.startswith("@"):
+        user = await user_store.get_user_by_username(conn, override[1:])
+        if user is None or not user.is_active:
+            raise BadRequest(
+                "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
+            )
+        if hook.channel_locked:
+            raise _locked(override)
+        return None
+    name = override[1:] if override.startswith("#") else override
+    channel = await channel_store.get_channel_by_name(
+        conn, hook.team_id, name, include_deleted=False
+    )
+    if channel is None:
+        channel = await channel_store.get_channel_by_name(conn, "", name, include_deleted=False)
+    if channel is None:
+        raise channel_not_found(override)
+    if hook.channel_locked and channel.id != hook.channel_id:
+        raise _locked(override)
+    return channel
+
+
+def _locked(override: str) -> Forbidden:
+    return Forbidden(
+        "web.incoming_webhook.channel_locked.app_error",
+        f"This webhook is locked to its channel and cannot post to {override!r}.",
+    )
+
+
+async def _direct_channel(server: Server, creator: User, override: str) -> Channel:
+    async with server.db.connect() as conn:
+        user = await user_store.get_user_by_username(conn, override[1:])
+        if user is None:
+            raise BadRequest(
+                "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
+            )
+        existing = await channel_store.get_channel_by_name(
+            conn, "", direct_channel_name(creator.id, user.id)
+        )
+    if existing is not None:
+        return existing
+    channel, _created = await get_or_create_direct(server, None, creator.id, user.id)
+    return channel
+
+
+async def _lookups(conn: AsyncConnection, request: WebhookRequest) -> Lookups:
+    """Resolve the ``<@ID>`` and ``<#ID>`` references anywhere in the message."""
+    texts = [request.text, *(str(a) for a in request.attachments), str(request.blocks)]
+    user_ids: set[str] = set()
+    channel_ids: set[str] = set()
+    for text in texts:
+        users, channels = referenced_ids(text)
+        user_ids |= users
+        channel_ids |= channels
+    usernames = {
+        u.id: u.username for u in await user_store.get_users_by_ids(conn, sorted(user_ids))
+    }
+    names: dict[str, str] = {}
+    for channel_id in sorted(channel_ids)[:50]:
+        channel = await channel_store.get_channel_by_id(conn, channel_id, include_deleted=False)
+        if channel is not None and channel.type == OPEN:
+            names[channel_id] = channel.name
+    return Lookups(usernames, names)

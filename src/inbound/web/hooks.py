@@ -1,0 +1,98 @@
+"""``POST /hooks/{key}``: a raw ASGI handler in front of the framework (decode → receive → ok).
+
+No per-request dependency injection, no body models: this is the hot path. The body is read
+only up to ``MaximumPayloadSizeBytes``; beyond that the answer is 413 without reading on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from inbound.errors import AppError, PayloadTooLarge, UriTooLong
+from inbound.services.receive import receive
+from inbound.services.server import Server
+from inbound.webhooks.decode import decode
+
+log = logging.getLogger(__name__)
+PREFIX = "/hooks/"
+MAX_URL_BYTES = 2048
+KEY = re.compile(r"[A-Za-z0-9]+")
+OK_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")]
+JSON_TYPE = (b"content-type", b"application/json")
+
+
+class HookEndpoint:
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
+        request_id = str(scope.get("request_id", ""))
+        try:
+            key = self._key(scope)
+            body = await self._body(scope, receive_)
+            headers = dict(scope["headers"])
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            request = decode(body, content_type, scope.get("query_string", b""))
+            await receive(self.server, key, request)
+        except AppError as error:
+            await _send(send, error.status, orjson.dumps(error.to_dict(request_id)), JSON_TYPE)
+            return
+        except Exception:
+            log.exception("webhook %s failed", request_id)
+            failure = AppError(
+                "web.incoming_webhook.general.app_error",
+                "The message could not be stored; try again.",
+            )
+            await _send(send, 500, orjson.dumps(failure.to_dict(request_id)), JSON_TYPE)
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": OK_HEADERS})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def _key(self, scope: Scope) -> str:
+        raw = scope.get("raw_path") or scope["path"].encode()
+        if len(raw) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
+            raise UriTooLong(
+                "web.incoming_webhook.uri_too_long.app_error", "The request URL is too long."
+            )
+        return str(scope["path"][len(PREFIX) :])
+
+    async def _body(self, scope: Scope, receive_: Receive) -> bytes:
+        limit = int(self.server.config.service["MaximumPayloadSizeBytes"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive_()
+            if message["type"] == "http.disconnect":
+                raise AppError("web.incoming_webhook.disconnect.app_error", "The client went away.")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        "web.incoming_webhook.too_large.app_error",
+        f"The request body is larger than the {limit}-byte limit (ServiceSettings.MaximumPayloadSizeBytes).",
+    )
+
+
+def is_hook_path(path: str) -> bool:
+    return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
+
+
+async def _send(send: Send, status: int, body: bytes, content_type: tuple[bytes, bytes]) -> None:
+    headers = [content_type, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
