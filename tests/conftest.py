@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import uvicorn
 from sqlalchemy import text
@@ -159,6 +160,38 @@ class Api:
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()
         return result
+
+    def new_hook(
+        self, channel: str = "town-square", token: str = "", **fields: Any
+    ) -> dict[str, Any]:
+        body = {"channel_id": self.channel(channel)["id"], "display_name": "CI", **fields}
+        response = self.post("/api/v4/hooks/incoming", token, json=body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def send(
+        self,
+        key: str,
+        body: Any = None,
+        *,
+        content: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> httpx.Response:
+        """POST to a hook as an integration would: no session, just the key in the URL."""
+        raw = content if content is not None else orjson.dumps(body)
+        return self.client.post(
+            f"/hooks/{key}",
+            content=raw,
+            headers={"Content-Type": content_type} if content_type else {},
+        )
+
+    def posts(self, channel_id: str, per_page: int = 60) -> list[dict[str, Any]]:
+        """The channel's posts, newest first."""
+        page = self.get(
+            f"/api/v4/channels/{channel_id}/posts", params={"per_page": per_page}
+        ).json()
+        return [page["posts"][pid] for pid in page["order"]]
 
     def patch_config(self, section: str, **values: Any) -> None:
         response = self.put("/api/v4/config/patch", json={section: values})

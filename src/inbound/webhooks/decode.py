@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
 import orjson
-from multipart.multipart import parse_options_header
+from python_multipart.multipart import parse_options_header
 
 from inbound.webhooks.multipart import form_fields
 from inbound.webhooks.payload import DECODE_ERROR, DecodeError, WebhookRequest, normalise

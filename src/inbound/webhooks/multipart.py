@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from multipart.multipart import MultipartParser
+from python_multipart.multipart import MultipartParser
 
 from inbound.webhooks.payload import DECODE_ERROR, DecodeError
 
@@ -56,7 +56,7 @@ def form_fields(body: bytes, boundary: str) -> list[tuple[str, str]]:
 
 
 def _disposition(header: str) -> tuple[str, bool]:
-    from multipart.multipart import parse_options_header
+    from python_multipart.multipart import parse_options_header
 
     _, options = parse_options_header(header)
     name = options.get(b"name", b"").decode("utf-8", "replace")

@@ -154,7 +154,7 @@ def normalise(value: Any) -> WebhookRequest:
     if priority is not None:
         priority = _priority(priority)
     blocks = _list(folded.get("blocks"), "blocks")
-    return WebhookRequest(
+    request = WebhookRequest(
         text=_string(folded.get("text"), "text"),
         channel=_string(folded.get("channel"), "channel"),
         username=_string(folded.get("username"), "username"),
@@ -169,6 +169,17 @@ def normalise(value: Any) -> WebhookRequest:
         root_id=_string(folded.get("root_id"), "root_id"),
         blocks=[b for b in blocks if isinstance(b, dict)],
     )
+    _check_storable(request)
+    return request
+
+
+def _check_storable(request: WebhookRequest) -> None:
+    """Everything kept in props must round-trip through JSON (integers within 64 bits)."""
+    for name in ("props", "attachments", "blocks"):
+        try:
+            orjson.dumps(getattr(request, name))
+        except TypeError:
+            raise DecodeError(DECODE_ERROR, f"{name} holds a number too large to store.") from None
 
 
 PRIORITIES = ("", "standard", "important", "urgent")
