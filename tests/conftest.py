@@ -218,9 +218,10 @@ def assert_error(response: httpx.Response, status: int, error_id: str) -> dict[s
 
 
 class LiveServer:
-    def __init__(self, url: str, server: Server) -> None:
+    def __init__(self, url: str, server: Server, loop: asyncio.AbstractEventLoop) -> None:
         self.url = url
         self.server = server
+        self.loop = loop
 
 
 @pytest.fixture
@@ -238,10 +239,10 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     port = web.servers[0].sockets[0].getsockname()[1]
-    future = asyncio.run_coroutine_threadsafe(bootstrap(server), web.servers[0].get_loop())
-    future.result(timeout=15)
+    loop = web.servers[0].get_loop()
+    asyncio.run_coroutine_threadsafe(bootstrap(server), loop).result(timeout=15)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", server)
+        yield LiveServer(f"http://127.0.0.1:{port}", server, loop)
     finally:
         web.should_exit = True
         thread.join(timeout=15)

@@ -95,3 +95,75 @@ def test_channel_ref_must_be_team_colon_channel(cli) -> None:  # type: ignore[no
     code, out = cli("channel", "create", "no-colon")
     assert code == 2
     assert "TEAM:CHANNEL" in out
+
+
+def _hook_id(output: str) -> str:
+    return next(line.split()[1] for line in output.splitlines() if line.startswith("id:"))
+
+
+def test_hook_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli(
+        "hook",
+        "create",
+        "--channel",
+        "main:town-square",
+        "--display-name",
+        "CI",
+        "--locked",
+        "--format",
+        "slack",
+    )
+    assert code == 0, out
+    hook_id = _hook_id(out)
+    assert f"http://127.0.0.1:8065/hooks/{hook_id}" in out and "curl -i -X POST" in out
+    assert "locked:     true  format: slack" in out
+    assert hook_id in cli("hook", "list")[1]
+    assert hook_id in cli("hook", "list", "--team", "main")[1]
+    code, out = cli(
+        "hook",
+        "update",
+        hook_id,
+        "--channel",
+        "main:off-topic",
+        "--unlocked",
+        "--display-name",
+        "Renamed",
+    )
+    assert code == 0, out
+    assert "Renamed" in out and "locked:     false" in out
+    code, out = cli("hook", "regenerate", hook_id)
+    assert code == 0 and "keeps posting for 86400 seconds" in out
+    fresh = _hook_id(out)
+    assert fresh != hook_id
+    assert cli("hook", "delete", fresh)[0] == 0
+    code, out = cli("hook", "show", fresh)
+    assert code == 1 and "Unable to find the incoming webhook" in out
+
+
+def test_hook_create_uses_site_url(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("config", "set", "ServiceSettings.SiteURL", "https://chat.example.com")
+    code, out = cli("hook", "create", "--channel", "main:town-square")
+    assert code == 0 and "https://chat.example.com/hooks/" in out
+
+
+def test_hook_create_errors(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli("hook", "create", "--channel", "main:nowhere")
+    assert code == 1 and "Unable to find the channel" in out
+    code, out = cli("hook", "create", "--channel", "main:town-square", "--user", "ghost")
+    assert code == 1 and "Unable to find the user" in out
+
+
+def test_hook_send_posts_a_payload_file(cli, live_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli("hook", "create", "--channel", "main:town-square")
+    hook_id = _hook_id(out)
+    payload = tmp_path / "deploy.json"
+    payload.write_text('{"text": "sent from a file"}')
+    code, out = cli("hook", "send", hook_id, str(payload), "--url", live_server.url)
+    assert (code, out.strip()) == (0, "200 ok")
+    form = tmp_path / "deploy.form.txt"
+    form.write_text('payload={"text": "form file"}')
+    assert cli("hook", "send", f"{live_server.url}/hooks/{hook_id}", str(form))[0] == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"text": ""}')
+    code, out = cli("hook", "send", hook_id, str(bad), "--url", live_server.url)
+    assert code == 1 and "web.incoming_webhook.text.app_error" in out

@@ -20,7 +20,10 @@ FILES = sorted(p for p in PAYLOADS.iterdir() if not p.name.endswith(".source.txt
 
 # The 4xx a payload must get, with why. Everything else must be 200.
 REJECTED = {
-    "mmdocs_form_invalid_json_unquoted_key.form.txt": (400, "web.incoming_webhook.decode.app_error"),
+    "mmdocs_form_invalid_json_unquoted_key.form.txt": (
+        400,
+        "web.incoming_webhook.decode.app_error",
+    ),
     "mmweb_form_empty_text.form.txt": (400, "web.incoming_webhook.text.app_error"),
     "zulip_message_changed_event_not_webhook.json": (400, "web.incoming_webhook.text.app_error"),
     "zulip_null_text.json": (400, "web.incoming_webhook.text.app_error"),
@@ -57,8 +60,16 @@ def all_posts(api: Api) -> list[dict[str, Any]]:
 
 
 def test_negative_cases_are_the_ones_the_notes_mark() -> None:
-    negative = {p.name.replace(".source.txt", "") for p in PAYLOADS.glob("*.source.txt") if "NEGATIVE" in p.read_text()}
-    rejected_for_content = {n.rsplit(".", 2)[0] if n.endswith(".txt") else n.rsplit(".", 1)[0] for n, (s, _) in REJECTED.items() if s == 400}
+    negative = {
+        p.name.replace(".source.txt", "")
+        for p in PAYLOADS.glob("*.source.txt")
+        if "NEGATIVE" in p.read_text()
+    }
+    rejected_for_content = {
+        n.rsplit(".", 2)[0] if n.endswith(".txt") else n.rsplit(".", 1)[0]
+        for n, (s, _) in REJECTED.items()
+        if s == 400
+    }
     assert negative <= rejected_for_content
 
 
@@ -82,7 +93,9 @@ def test_payload(setup: tuple[Api, dict[str, Any]], path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [n for n, (s, _) in REJECTED.items() if s == 404])
-def test_unknown_channel_payloads_post_fine_to_the_hook_channel(setup: tuple[Api, dict[str, Any]], name: str) -> None:
+def test_unknown_channel_payloads_post_fine_to_the_hook_channel(
+    setup: tuple[Api, dict[str, Any]], name: str
+) -> None:
     api, hook = setup
     path = PAYLOADS / name
     if name.endswith(".form.txt"):
@@ -104,7 +117,9 @@ def _send_file(api: Api, hook: dict[str, Any], name: str) -> list[dict[str, Any]
 def test_markdown_table_is_stored_verbatim(setup: tuple[Api, dict[str, Any]]) -> None:
     api, hook = setup
     [post] = _send_file(api, hook, "mmdocs_test_results_markdown_table.json")
-    expected = orjson.loads((PAYLOADS / "mmdocs_test_results_markdown_table.json").read_bytes())["text"]
+    expected = orjson.loads((PAYLOADS / "mmdocs_test_results_markdown_table.json").read_bytes())[
+        "text"
+    ]
     assert post["message"] == expected and "| Component" in post["message"]
 
 
@@ -126,7 +141,9 @@ def test_angle_brackets_and_pipes_unchanged(setup: tuple[Api, dict[str, Any]]) -
     assert post["message"] == "MM-T632 <>|<>|"
 
 
-def test_slackistrano_form_plus_is_space_and_channel_hash(setup: tuple[Api, dict[str, Any]]) -> None:
+def test_slackistrano_form_plus_is_space_and_channel_hash(
+    setup: tuple[Api, dict[str, Any]],
+) -> None:
     api, hook = setup
     [post] = _send_file(api, hook, "zulip_urlencoded_slackistrano_form.form.txt")
     assert post["message"] == "chris has started deploying project tag v0.0.2rc10 to staging"
@@ -165,7 +182,9 @@ def test_dm_to_at_username(setup: tuple[Api, dict[str, Any]]) -> None:
     _send_file(api, hook, "mmdocs_form_dm_at_username.form.txt")
     user = api.get("/api/v4/users/username/username").json()
     dm = api.post("/api/v4/channels/direct", json=[api.admin["id"], user["id"]]).json()
-    assert [p["message"] for p in api.posts(dm["id"])] == ["Hello, this is some text\nThis is more text. :tada:"]
+    assert [p["message"] for p in api.posts(dm["id"])] == [
+        "Hello, this is some text\nThis is more text. :tada:"
+    ]
 
 
 def test_grafana_blocks_and_attachments_together(setup: tuple[Api, dict[str, Any]]) -> None:

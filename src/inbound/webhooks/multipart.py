@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from python_multipart.multipart import MultipartParser
+from typing import TYPE_CHECKING
+
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from inbound.webhooks.payload import DECODE_ERROR, DecodeError
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 
 def form_fields(body: bytes, boundary: str) -> list[tuple[str, str]]:
@@ -38,7 +43,7 @@ def form_fields(body: bytes, boundary: str) -> list[tuple[str, str]]:
         if name and not is_file:
             parts.append((name, data.decode("utf-8", "replace")))
 
-    callbacks = {
+    callbacks: MultipartCallbacks = {
         "on_part_begin": on_part_begin,
         "on_header_field": on_header_field,
         "on_header_value": on_header_value,
@@ -56,8 +61,6 @@ def form_fields(body: bytes, boundary: str) -> list[tuple[str, str]]:
 
 
 def _disposition(header: str) -> tuple[str, bool]:
-    from python_multipart.multipart import parse_options_header
-
     _, options = parse_options_header(header)
     name = options.get(b"name", b"").decode("utf-8", "replace")
     return name, b"filename" in options
