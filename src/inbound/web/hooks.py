@@ -25,6 +25,10 @@ OK_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length
 JSON_TYPE = (b"content-type", b"application/json")
 
 
+class ClientGone(Exception):
+    """The sender disconnected before the body arrived: nothing to answer."""
+
+
 class HookEndpoint:
     def __init__(self, server: Server) -> None:
         self.server = server
@@ -38,6 +42,8 @@ class HookEndpoint:
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             request = decode(body, content_type, scope.get("query_string", b""))
             await receive(self.server, key, request)
+        except ClientGone:
+            return
         except AppError as error:
             await _send(send, error.status, orjson.dumps(error.to_dict(request_id)), JSON_TYPE)
             return
@@ -71,7 +77,7 @@ class HookEndpoint:
         while more:
             message = await receive_()
             if message["type"] == "http.disconnect":
-                raise AppError("web.incoming_webhook.disconnect.app_error", "The client went away.")
+                raise ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
