@@ -20,6 +20,7 @@ from inbound.settings import Settings
 from inbound.web.api import channels, hooks, posts, system, teams, users
 from inbound.web.hooks import HookEndpoint, is_hook_path
 from inbound.web.responses import error_response, handle_app_error, request_id
+from inbound.web.ws import websocket_endpoint
 
 
 def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
     api.state.server = server
     for module in (users, teams, channels, posts, hooks, system):
         api.include_router(module.router)
+    api.add_api_websocket_route("/api/v4/websocket", websocket_endpoint)
     api.add_exception_handler(AppError, handle_app_error)
     api.add_exception_handler(RequestValidationError, _handle_validation_error)
     api.add_exception_handler(HTTPException, _handle_http_exception)

@@ -103,8 +103,9 @@ class Server:
                 "sender_name": batch.sender_name,
                 "set_online": not batch.hook_id,
                 "team_id": channel.team_id,
-                "mentions": orjson.dumps(list(batch.mentioned_user_ids)).decode(),
             }
+            if batch.notified:  # Mattermost sends the key only when someone is mentioned
+                data["mentions"] = orjson.dumps(batch.notified).decode()
             self.events.publish(
                 Event("posted", data, channel_id=channel.id, team_id=channel.team_id)
             )

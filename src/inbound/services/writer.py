@@ -38,6 +38,7 @@ class PostBatch:
     viewed_by: str = ""  # the poster has seen their own posts (not for webhook posts)
     hook_id: str = ""
     sender_name: str = ""
+    notified: list[str] = field(default_factory=list)  # filled in by the writer
 
     @property
     def channel_id(self) -> str:
@@ -137,6 +138,7 @@ async def apply_batches(conn: AsyncConnection, batches: Sequence[PostBatch]) -> 
             mentioned = await channel_store.get_member_user_ids(conn, batch.channel_id)
             mentioned = [u for u in mentioned if u != batch.exclude_from_mentions]
         await channel_store.add_mentions(conn, batch.channel_id, mentioned, count=count, at=at)
+        batch.notified = mentioned
         if batch.viewed_by:
             await channel_store.mark_channel_viewed(conn, batch.channel_id, batch.viewed_by, at=at)
         if batch.hook_id:

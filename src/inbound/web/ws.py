@@ -1,0 +1,144 @@
+"""``/api/v4/websocket``: Mattermost's event stream (hello, posted, post_edited, …).
+
+Authentication: the ``Authorization`` header, the session cookie, or Mattermost's
+``authentication_challenge`` action as the first message. Each connection receives only
+events for channels its user can read; the answer is cached briefly per connection so a busy
+channel costs one permission check per user, not one per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from inbound.errors import AppError
+from inbound.models import User
+from inbound.services import auth
+from inbound.services.events import Event
+from inbound.services.permissions import can_read_channel
+from inbound.services.server import Server
+from inbound.store import channels as channel_store
+
+QUEUE_LIMIT = 1000
+CHALLENGE_SECONDS = 10.0
+READ_CACHE_SECONDS = 2.0
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    server: Server = websocket.app.state.server
+    await websocket.accept()
+    user = await _authenticate(websocket, server)
+    if user is None:
+        await websocket.close(code=4001)
+        return
+    await Connection(websocket, server, user).run()
+
+
+def _token(websocket: WebSocket) -> str:
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() in ("bearer", "token") and value:
+        return value.strip()
+    return websocket.cookies.get("MMAUTHTOKEN", "")
+
+
+async def _authenticate(websocket: WebSocket, server: Server) -> User | None:
+    token = _token(websocket)
+    seq = None
+    if not token:
+        try:
+            first = orjson.loads(
+                await asyncio.wait_for(websocket.receive_text(), CHALLENGE_SECONDS)
+            )
+        except (TimeoutError, WebSocketDisconnect, orjson.JSONDecodeError):
+            return None
+        if not isinstance(first, dict) or first.get("action") != "authentication_challenge":
+            return None
+        seq = first.get("seq")
+        token = str((first.get("data") or {}).get("token") or "")
+    try:
+        user = await auth.user_for_token(server, token)
+    except AppError:
+        if seq is not None:
+            await websocket.send_text(orjson.dumps({"status": "FAIL", "seq_reply": seq}).decode())
+        return None
+    if seq is not None:
+        await websocket.send_text(orjson.dumps({"status": "OK", "seq_reply": seq}).decode())
+    return user
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, server: Server, user: User) -> None:
+        self.websocket = websocket
+        self.server = server
+        self.user = user
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
+        self.seq = 0
+        self.readable: dict[str, tuple[float, bool]] = {}
+
+    def listen(self, event: Event) -> None:
+        if (event.user_id and event.user_id != self.user.id) or self.user.id in event.omit_users:
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:  # a client this far behind is dropped rather than buffered
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().create_task(self.websocket.close(code=1013))
+
+    async def run(self) -> None:
+        unsubscribe = self.server.events.subscribe(self.listen)
+        reader = asyncio.create_task(self._read())
+        try:
+            await self._send("hello", {"server_version": "inbound"}, user_id=self.user.id)
+            while not reader.done():
+                getter = asyncio.create_task(self.queue.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                event = getter.result()
+                if await self._may_see(event):
+                    await self._send_event(event)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            unsubscribe()
+            reader.cancel()
+
+    async def _read(self) -> None:
+        """Answer client actions (only pings matter here) until the client goes away."""
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while True:
+                raw = await self.websocket.receive_text()
+                with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
+                    message = orjson.loads(raw)
+                    if message.get("seq") is not None:
+                        reply = {"status": "OK", "seq_reply": message["seq"]}
+                        if message.get("action") == "ping":
+                            reply["data"] = {"text": "pong"}
+                        await self.websocket.send_text(orjson.dumps(reply).decode())
+
+    async def _may_see(self, event: Event) -> bool:
+        if not event.channel_id or self.user.is_system_admin:
+            return True
+        cached = self.readable.get(event.channel_id)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self.server.db.connect() as conn:
+            channel = await channel_store.get_channel_by_id(conn, event.channel_id)
+            allowed = channel is not None and await can_read_channel(conn, self.user, channel)
+        self.readable[event.channel_id] = (now + READ_CACHE_SECONDS, allowed)
+        return allowed
+
+    async def _send_event(self, event: Event) -> None:
+        message = event.to_message(self.seq)
+        self.seq += 1
+        await self.websocket.send_text(orjson.dumps(message).decode())
+
+    async def _send(self, name: str, data: dict[str, Any], *, user_id: str = "") -> None:
+        await self._send_event(Event(name, data, user_id=user_id))
