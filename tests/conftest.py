@@ -11,9 +11,9 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -30,8 +30,29 @@ from inbound.store.db import Database
 from inbound.store.migrate import migrate
 from inbound.store.tables import metadata
 
+T = TypeVar("T")
 ADMIN_PASSWORD = "admin-password-1"
 PG_URL = os.environ.get("INBOUND_TEST_DATABASE_URL", "")
+
+
+def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on a fresh loop in its own thread (safe even when this
+    thread already runs a loop, as Playwright's sync API does)."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(work()))
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
 
 
 def _migrate(url: str) -> None:
@@ -42,7 +63,7 @@ def _migrate(url: str) -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(go())
+    run_async(go)
 
 
 def _truncate(url: str) -> None:
@@ -55,7 +76,7 @@ def _truncate(url: str) -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(go())
+    run_async(go)
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,17 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbound.errors import AppError, BadRequest
 from inbound.models import new_id
 from inbound.services.server import Server
 from inbound.settings import Settings
+from inbound.web import app_api, pages
 from inbound.web.api import channels, hooks, posts, system, teams, users
 from inbound.web.hooks import HookEndpoint, is_hook_path
+from inbound.web.pages import STATIC
 from inbound.web.responses import error_response, handle_app_error, request_id
 from inbound.web.ws import websocket_endpoint
 
@@ -42,8 +45,10 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
         openapi_url="/api/openapi.json",
     )
     api.state.server = server
-    for module in (users, teams, channels, posts, hooks, system):
+    for module in (users, teams, channels, posts, hooks, system, app_api):
         api.include_router(module.router)
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
+    api.include_router(pages.router)
     api.add_api_websocket_route("/api/v4/websocket", websocket_endpoint)
     api.add_exception_handler(AppError, handle_app_error)
     api.add_exception_handler(RequestValidationError, _handle_validation_error)

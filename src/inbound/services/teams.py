@@ -33,6 +33,10 @@ from inbound.store import users as user_store
 
 TEAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9\-_]{1,63}$")
 DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
+# Team names are the first segment of web URLs: these would shadow the server's own routes.
+RESERVED_TEAM_NAMES = frozenset(
+    {"api", "static", "hooks", "login", "admin_console", "web", "plugins", "signup", "error"}
+)
 
 
 def team_not_found() -> NotFound:
@@ -43,10 +47,10 @@ async def create_team(
     server: Server, creator: User | None, *, name: str, display_name: str, team_type: str = OPEN
 ) -> Team:
     slug = name.strip().lower()
-    if not TEAM_NAME_RE.match(slug):
+    if not TEAM_NAME_RE.match(slug) or slug in RESERVED_TEAM_NAMES:
         raise BadRequest(
             "model.team.is_valid.name.app_error",
-            "Team name must be 2–64 lowercase letters, numbers, '-' or '_'.",
+            "Team name must be 2–64 lowercase letters, numbers, '-' or '_', and not a reserved word (api, static, hooks, login, admin_console, web).",
         )
     if team_type not in ("O", "I"):
         raise BadRequest("model.team.is_valid.type.app_error", "Team type must be O or I.")

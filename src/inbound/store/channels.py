@@ -155,3 +155,14 @@ async def add_mentions(
         .where(channel_members.c.channel_id == channel_id, channel_members.c.user_id.in_(user_ids))
         .values(mention_count=channel_members.c.mention_count + count, last_update_at=at)
     )
+
+
+async def get_members_for_user(
+    conn: AsyncConnection, user_id: str, channel_ids: list[str]
+) -> list[ChannelMember]:
+    if not channel_ids:
+        return []
+    stmt = select(channel_members).where(
+        channel_members.c.user_id == user_id, channel_members.c.channel_id.in_(channel_ids)
+    )
+    return await fetch_all(conn, stmt, ChannelMember)

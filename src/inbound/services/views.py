@@ -1,0 +1,109 @@
+"""Read models for the web app: the sidebar with its badges, and posts rendered to HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inbound import wire
+from inbound.models import DIRECT, Post, User
+from inbound.render.markdown import Viewer
+from inbound.render.posts import post_view
+from inbound.services import channels, posts, teams
+from inbound.services.server import Server
+from inbound.store import channels as channel_store
+from inbound.store import users as user_store
+
+
+async def viewer_for(server: Server, user: User, team_name: str) -> Viewer:
+    team = await teams.get_team_by_name(server, user, team_name) if team_name else None
+    if team is None:
+        return Viewer(user.username)
+    async with server.db.connect() as conn:
+        public = await channel_store.list_public_channels(conn, team.id, limit=1000)
+        mine = await channel_store.list_channels_for_user(conn, user.id, team.id)
+    names = frozenset(c.name for c in (*public, *mine) if not c.is_direct)
+    return Viewer(user.username, team.name, names)
+
+
+async def sidebar(server: Server, user: User, team_name: str) -> dict[str, Any]:
+    team = await teams.get_team_by_name(server, user, team_name)
+    my_teams = await teams.list_teams_for_user(server, user, user.id)
+    found = await channels.list_for_user(server, user, user.id, team.id)
+    async with server.db.connect() as conn:
+        members = {
+            m.channel_id: m
+            for m in await channel_store.get_members_for_user(conn, user.id, [c.id for c in found])
+        }
+        others = [u for c in found if c.type == DIRECT for u in c.name.split("__") if u != user.id]
+        names = {
+            u.id: u.username for u in await user_store.get_users_by_ids(conn, sorted(set(others)))
+        }
+    items = []
+    for channel in found:
+        member = members.get(channel.id)
+        item = wire.channel_json(channel)
+        item["unread"] = max(channel.total_msg_count - (member.msg_count if member else 0), 0)
+        item["mentions"] = member.mention_count if member else 0
+        if channel.type == DIRECT:
+            other = next((u for u in channel.name.split("__") if u != user.id), user.id)
+            item["display_name"] = names.get(other, user.username)
+            item["dm_username"] = names.get(other, user.username)
+        items.append(item)
+    return {
+        "me": wire.user_json(user),
+        "team": wire.team_json(team),
+        "teams": [wire.team_json(t) for t in my_teams],
+        "channels": items,
+        "config": server.config.client_subset(),
+    }
+
+
+async def render_posts(
+    server: Server, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
+) -> list[dict[str, Any]]:
+    async with server.db.connect() as conn:
+        authors = {
+            u.id: u
+            for u in await user_store.get_users_by_ids(conn, sorted({p.user_id for p in found}))
+        }
+    return [
+        post_view(
+            p,
+            authors.get(p.user_id),
+            server.config,
+            viewer,
+            reply_count=reply_counts.get(p.root_id or p.id, 0),
+        )
+        for p in found
+    ]
+
+
+async def channel_page(
+    server: Server,
+    user: User,
+    channel_id: str,
+    *,
+    team_name: str,
+    before: str = "",
+    per_page: int = 60,
+) -> dict[str, Any]:
+    page = await posts.channel_posts(server, user, channel_id, per_page=per_page, before=before)
+    viewer = await viewer_for(server, user, team_name)
+    ordered = [page.posts[pid] for pid in page.order]
+    rendered = await render_posts(server, ordered, viewer, page.reply_counts)
+    return {"posts": rendered, "has_more": bool(page.prev_post_id)}
+
+
+async def one_post(server: Server, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
+    post = await posts.get_post(server, user, post_id)
+    thread = await posts.get_thread(server, user, post.root_id or post.id)
+    viewer = await viewer_for(server, user, team_name)
+    [rendered] = await render_posts(server, [post], viewer, thread.reply_counts)
+    return rendered
+
+
+async def thread(server: Server, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
+    found = await posts.get_thread(server, user, post_id)
+    viewer = await viewer_for(server, user, team_name)
+    ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
+    return {"posts": await render_posts(server, ordered, viewer, found.reply_counts)}

@@ -1,0 +1,75 @@
+"""Browser tests: Playwright for Python driving Debian's /usr/bin/chromium, headless."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inbound.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """Browser tests exercise the front end, so one database (SQLite) is enough."""
+    path = tmp_path / "inbound.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    context.grant_permissions(["notifications", "clipboard-read", "clipboard-write"])
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "dialog",
+        lambda dialog: (
+            errors.append(f"dialog: {dialog.message}") if dialog.type == "alert" else None,
+            dialog.accept(),
+        ),
+    )
+    opened.errors = errors
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, admin_password="admin-password-1")
+
+
+def login(page: Any, username: str = "admin", password: str = "admin-password-1") -> None:
+    page.goto("/")
+    page.fill("#login_id", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".sidebar")
