@@ -106,7 +106,6 @@ def test_rendered_posts_page_and_thread(api: Api) -> None:
         hooked["is_bot"] and "<table>" in hooked["html"] and 'data-color="good"' in hooked["html"]
     )
     thread = api.get(f"/web/api/posts/{root['id']}/thread", params={"team": "main"}).json()
-    assert [p["id"] for p in thread["posts"]] == [root["id"], *[p["id"] for p in thread["posts"][1:]]]
     assert thread["posts"][0]["id"] == root["id"] and len(thread["posts"]) == 2
     single = api.get(f"/web/api/posts/{root['id']}", params={"team": "main"}).json()
     assert single["reply_count"] == 1
