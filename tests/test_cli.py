@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from typer.testing import CliRunner
 
@@ -11,6 +9,7 @@ from inbound.cli import app
 from inbound.services.bootstrap import bootstrap
 from inbound.services.server import Server
 from inbound.settings import Settings
+from tests.conftest import run_async
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         await bootstrap(server)
         await server.stop()
 
-    asyncio.run(first_start())
+    run_async(first_start)
     runner = CliRunner()
 
     def invoke(*args: str) -> tuple[int, str]:

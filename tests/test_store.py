@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -13,6 +12,7 @@ from inbound.services.writer import PostBatch, apply_batches
 from inbound.store import channels, hooks, posts, teams, users
 from inbound.store import config as config_store
 from inbound.store.db import Database
+from tests.conftest import run_async
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ def run(database_url: str) -> Callable[[Callable[[Database], Awaitable[T]]], T]:
             finally:
                 await db.dispose()
 
-        return asyncio.run(go())
+        return run_async(go)
 
     return runner
 
