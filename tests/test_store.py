@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
 
 from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, User, new_id
-from inbound.services.writer import PostBatch, apply_batches
+from inbound.services.server import writer_backend
+from inbound.services.writer import PostBatch, PostWriter
 from inbound.store import channels, hooks, posts, teams, users
 from inbound.store import config as config_store
 from inbound.store.db import Database
@@ -103,6 +105,16 @@ def test_channel_names_unique_per_team(run) -> None:
     run(work)
 
 
+async def _write(db: Database, *batches: PostBatch) -> None:
+    """Commit through the real post writer backend (raw sqlite3 thread or asyncpg)."""
+    writer = PostWriter(writer_backend(db.url))
+    try:
+        for batch in batches:
+            await writer.write(batch)
+    finally:
+        await writer.stop()
+
+
 def test_batches_move_counters_without_touching_every_member(run) -> None:
     async def work(db: Database) -> None:
         channel = await _channel(db)
@@ -116,8 +128,7 @@ def test_batches_move_counters_without_touching_every_member(run) -> None:
             mentioned_user_ids=[bob],
             viewed_by=alice,
         )
-        async with db.begin() as conn:
-            await apply_batches(conn, [batch])
+        await _write(db, batch)
         async with db.connect() as conn:
             fresh = await channels.get_channel_by_id(conn, channel.id)
             assert fresh is not None
@@ -126,12 +137,15 @@ def test_batches_move_counters_without_touching_every_member(run) -> None:
                 u: await channels.get_channel_member(conn, channel.id, u)
                 for u in (alice, bob, carol)
             }
+            stored = await posts.get_posts_page(conn, channel.id, offset=0, limit=10)
         assert rows[alice] is not None and rows[alice].msg_count == 3  # the poster saw them
         assert rows[bob] is not None and (rows[bob].msg_count, rows[bob].mention_count) == (0, 3)
         assert rows[carol] is not None and (rows[carol].msg_count, rows[carol].mention_count) == (
             0,
             0,
         )
+        assert [p.message for p in stored] == ["hi 2", "hi 1", "hi 0"]
+        assert batch.notified == [bob]
 
     run(work)
 
@@ -143,19 +157,70 @@ def test_mention_everyone_counts_all_but_the_excluded(run) -> None:
         async with db.begin() as conn:
             for member in members:
                 await channels.insert_channel_member(conn, ChannelMember(channel.id, member))
-            batch = PostBatch(
-                channel,
-                [Post(new_id(), channel.id, members[0], "@channel", create_at=5)],
-                mention_everyone=True,
-                exclude_from_mentions=members[0],
-            )
-            await apply_batches(conn, [batch])
+        batch = PostBatch(
+            channel,
+            [Post(new_id(), channel.id, members[0], "@channel", create_at=5)],
+            mention_everyone=True,
+            exclude_from_mentions=members[0],
+        )
+        await _write(db, batch)
         async with db.connect() as conn:
             counts = [
                 (await channels.get_channel_member(conn, channel.id, m)).mention_count  # type: ignore[union-attr]
                 for m in members
             ]
         assert counts == [0, 1, 1]
+        assert batch.notified == sorted(members[1:])
+
+    run(work)
+
+
+def test_group_commit_sums_counters_per_channel_and_touches_hooks(run) -> None:
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        hook = IncomingHook(new_id(), channel.id, channel.team_id, new_id())
+        async with db.begin() as conn:
+            await hooks.insert_hook(conn, hook)
+        writer = PostWriter(writer_backend(db.url))
+        writer.start()
+        batches = [
+            PostBatch(
+                channel,
+                [Post(new_id(), channel.id, hook.user_id, str(i), create_at=10 + i)],
+                hook_id=hook.id,
+            )
+            for i in range(20)
+        ]
+        await asyncio.gather(*(writer.write(b) for b in batches))
+        await writer.stop()
+        async with db.connect() as conn:
+            fresh = await channels.get_channel_by_id(conn, channel.id)
+            touched = await hooks.get_hook_by_id(conn, hook.id)
+        assert fresh is not None and (fresh.total_msg_count, fresh.last_post_at) == (20, 29)
+        assert touched is not None and touched.last_used_at == 29
+
+    run(work)
+
+
+def test_a_failing_batch_does_not_take_its_neighbours_down(run) -> None:
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        taken = Post(new_id(), channel.id, new_id(), "first", create_at=1)
+        await _write(db, PostBatch(channel, [taken]))
+        writer = PostWriter(writer_backend(db.url))
+        writer.start()
+        good = PostBatch(channel, [Post(new_id(), channel.id, new_id(), "good", create_at=2)])
+        duplicate = PostBatch(channel, [Post(taken.id, channel.id, new_id(), "dup", create_at=3)])
+        results = await asyncio.gather(
+            writer.write(good), writer.write(duplicate), return_exceptions=True
+        )
+        await writer.stop()
+        assert results[0] is None and isinstance(results[1], RuntimeError)
+        async with db.connect() as conn:
+            stored = await posts.get_posts_page(conn, channel.id, offset=0, limit=10)
+            fresh = await channels.get_channel_by_id(conn, channel.id)
+        assert [p.message for p in stored] == ["good", "first"]
+        assert fresh is not None and fresh.total_msg_count == 2
 
     run(work)
 

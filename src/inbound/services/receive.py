@@ -3,6 +3,9 @@
 1 decoded (by the caller) → 2 enabled → 3 has content → 4 known key → 5 target channel →
 6 channel lock → 7 active creator → 8 creator may read the channel → 9 write every piece in
 one transaction through the group-committing writer, then answer.
+
+The common case — a public channel, no root, no Slack ids to resolve, no @names — reads nothing
+from the database: the hook, its creator and its channel come from the hook cache.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.errors import BadRequest, Disabled, Forbidden, NotFound
-from inbound.models import OPEN, Channel, Post, User, new_id, now_ms
+from inbound.models import DIRECT, OPEN, Channel, Post, User, new_id, now_ms
 from inbound.services.channels import direct_channel_name, get_or_create_direct
 from inbound.services.hook_cache import ResolvedHook
 from inbound.services.permissions import can_read_channel
@@ -47,35 +50,30 @@ async def receive(server: Server, key: str, request: WebhookRequest) -> None:
     message.check_type(request.type)
     resolved = await resolve_key(server, key)
     hook, creator = resolved.hook, resolved.creator
-    async with server.db.connect() as conn:
-        channel = await target_channel(conn, resolved, request.channel)
+    channel = await _target(server, resolved, request.channel)
     if creator is None or not creator.is_active:
         raise Forbidden(
             "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
         )
     if channel is None:  # a direct message to @user, created on demand
         channel = await _direct_channel(server, creator, request.channel)
-    async with server.db.connect() as conn:
-        if channel.type != OPEN and not await can_read_channel(conn, creator, channel):
-            raise Forbidden(
-                "web.incoming_webhook.permissions.app_error",
-                f"The webhook's creator cannot post to the channel {channel.name!r}.",
+    lookups = await _check_and_look_up(server, creator, channel, request)
+    rendered = message.render(request, lookups, slack_format=hook.message_format == "slack")
+    identity = message.Identity(
+        display_name=hook.display_name,
+        username=hook.username,
+        icon_url=hook.icon_url,
+        username_override=bool(service["EnablePostUsernameOverride"]),
+        icon_override=bool(service["EnablePostIconOverride"]),
+    )
+    pieces = message.pieces(rendered, identity, limit=int(service["PostMessageMaxRunes"]))
+    mentions = message.mentions_in(rendered)
+    mentioned: list[str] = []
+    if mentions.usernames or channel.type == DIRECT:
+        async with server.db.connect() as conn:
+            mentioned = await mentioned_members(
+                conn, channel, mentions, poster_id=creator.id, notify_poster=True
             )
-        await check_root(conn, channel, request.root_id)
-        lookups = await _lookups(conn, request)
-        rendered = message.render(request, lookups, slack_format=hook.message_format == "slack")
-        identity = message.Identity(
-            display_name=hook.display_name,
-            username=hook.username,
-            icon_url=hook.icon_url,
-            username_override=bool(service["EnablePostUsernameOverride"]),
-            icon_override=bool(service["EnablePostIconOverride"]),
-        )
-        pieces = message.pieces(rendered, identity, limit=int(service["PostMessageMaxRunes"]))
-        mentions = message.mentions_in(rendered)
-        mentioned = await mentioned_members(
-            conn, channel, mentions, poster_id=creator.id, notify_poster=True
-        )
     await server.writer.write(
         PostBatch(
             channel,
@@ -86,6 +84,32 @@ async def receive(server: Server, key: str, request: WebhookRequest) -> None:
             sender_name=str(pieces[0].props.get("override_username") or creator.username),
         )
     )
+
+
+async def _target(server: Server, resolved: ResolvedHook, override: str) -> Channel | None:
+    if not override:
+        if resolved.channel is None:
+            raise channel_not_found(resolved.hook.channel_id)
+        return resolved.channel
+    async with server.db.connect() as conn:
+        return await target_channel(conn, resolved, override)
+
+
+async def _check_and_look_up(
+    server: Server, creator: User, channel: Channel, request: WebhookRequest
+) -> Lookups:
+    """Step 8 and the root check, then resolve Slack ids: only what the message needs."""
+    user_ids, channel_ids = _referenced(request)
+    if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
+        return Lookups()
+    async with server.db.connect() as conn:
+        if channel.type != OPEN and not await can_read_channel(conn, creator, channel):
+            raise Forbidden(
+                "web.incoming_webhook.permissions.app_error",
+                f"The webhook's creator cannot post to the channel {channel.name!r}.",
+            )
+        await check_root(conn, channel, request.root_id)
+        return await _lookups(conn, user_ids, channel_ids)
 
 
 def _posts(
@@ -145,12 +169,8 @@ def channel_not_found(name: str) -> NotFound:
 async def target_channel(
     conn: AsyncConnection, resolved: ResolvedHook, override: str
 ) -> Channel | None:
-    """The channel to post to; ``None`` means "the DM with @user" (checked, not yet created)."""
+    """The override channel; ``None`` means "the DM with @user" (checked, not yet created)."""
     hook = resolved.hook
-    if not override:
-        if resolved.channel is None:
-            raise channel_not_found(hook.channel_id)
-        return resolved.channel
     if override.startswith("@"):
         user = await user_store.get_user_by_username(conn, override[1:])
         if user is None or not user.is_active:
@@ -196,15 +216,25 @@ async def _direct_channel(server: Server, creator: User, override: str) -> Chann
     return channel
 
 
-async def _lookups(conn: AsyncConnection, request: WebhookRequest) -> Lookups:
-    """Resolve the ``<@ID>`` and ``<#ID>`` references anywhere in the message."""
-    texts = [request.text, *(str(a) for a in request.attachments), str(request.blocks)]
+def _referenced(request: WebhookRequest) -> tuple[set[str], set[str]]:
+    """The ``<@ID>`` and ``<#ID>`` references anywhere in the message (no I/O)."""
     user_ids: set[str] = set()
     channel_ids: set[str] = set()
+    texts = [
+        request.text,
+        *(str(a) for a in request.attachments),
+        str(request.blocks) if request.blocks else "",
+    ]
     for text in texts:
-        users, channels = referenced_ids(text)
-        user_ids |= users
-        channel_ids |= channels
+        if "<" in text:
+            users, channels = referenced_ids(text)
+            user_ids |= users
+            channel_ids |= channels
+    return user_ids, channel_ids
+
+
+async def _lookups(conn: AsyncConnection, user_ids: set[str], channel_ids: set[str]) -> Lookups:
+    """What the referenced ids name: usernames, and public channels' names."""
     usernames = {
         u.id: u.username for u in await user_store.get_users_by_ids(conn, sorted(user_ids))
     }

@@ -21,11 +21,17 @@ from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
 from inbound.store import hooks as hook_store
-from inbound.store.db import Database
+from inbound.store.db import Database, plain_dsn, sqlite_path
 from inbound.store.migrate import migrate
+from inbound.store.post_writer import AsyncpgWriter, SqliteWriter, WriterBackend
 
 log = logging.getLogger(__name__)
 CONFIG_POLL_SECONDS = 1.0
+
+
+def writer_backend(url: str) -> WriterBackend:
+    path = sqlite_path(url)
+    return SqliteWriter(path) if path is not None else AsyncpgWriter(plain_dsn(url))
 
 
 class Server:
@@ -34,7 +40,9 @@ class Server:
         self.db = Database(settings.database_url)
         self.config = Config.default()
         self.events = EventHub()
-        self.writer = PostWriter(self.db, on_commit=self._publish_posted)
+        self.writer = PostWriter(
+            writer_backend(settings.database_url), on_commit=self._publish_posted
+        )
         self._poller: asyncio.Task[None] | None = None
         self.hook_cache = HookCache()
         self._hooks_version = (0, 0)

@@ -1,10 +1,11 @@
 """The one write path for posts: a group-committing writer.
 
 Every request hands the writer a ``PostBatch`` (all pieces of one message, with the counters they
-move) and awaits its commit. The writer drains everything that is waiting into one transaction,
-so a burst of N requests costs one commit instead of N. A batch that fails on its own (say, a
-vanished root post) is retried alone so it cannot take its neighbours down with it. A request
-is acknowledged only after the transaction holding its posts has committed.
+move) and awaits its commit. The writer drains everything waiting into one transaction, so a
+burst of N requests costs one commit instead of N. A batch that fails on its own is retried
+alone so it cannot take its neighbours down with it. A request is acknowledged only after the
+transaction holding its posts has committed; the Slack translation, splitting and mention
+parsing all happen before a batch joins the queue, so the writer only writes.
 """
 
 from __future__ import annotations
@@ -14,13 +15,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from inbound.models import Channel, Post
-from inbound.store import channels as channel_store
-from inbound.store import hooks as hook_store
-from inbound.store import posts as post_store
-from inbound.store.db import Database
+from inbound.store.post_writer import POST_COLUMNS, WritePlan, WriterBackend
+from inbound.store.posts import post_row
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
@@ -49,6 +46,24 @@ class PostBatch:
         return max(p.create_at for p in self.posts)
 
 
+def make_plan(batches: Sequence[PostBatch]) -> WritePlan:
+    """Everything one group commit writes: rows to insert, counters summed per channel."""
+    plan = WritePlan()
+    for batch in batches:
+        count, at = len(batch.posts), batch.last_post_at
+        plan.posts.extend(tuple(post_row(p)[c] for c in POST_COLUMNS) for p in batch.posts)
+        total, latest = plan.channels.get(batch.channel_id, (0, 0))
+        plan.channels[batch.channel_id] = (total + count, max(latest, at))
+        plan.mentions.extend((count, at, batch.channel_id, u) for u in batch.mentioned_user_ids)
+        if batch.mention_everyone:
+            plan.everyone.append((count, at, batch.channel_id, batch.exclude_from_mentions))
+        if batch.viewed_by:
+            plan.viewed.append((batch.channel_id, at, at, batch.channel_id, batch.viewed_by))
+        if batch.hook_id:
+            plan.hooks[batch.hook_id] = max(plan.hooks.get(batch.hook_id, 0), at)
+    return plan
+
+
 @dataclass
 class _Pending:
     batch: PostBatch
@@ -57,7 +72,7 @@ class _Pending:
 
 @dataclass
 class PostWriter:
-    db: Database
+    backend: WriterBackend
     on_commit: Callable[[PostBatch], None] = lambda batch: None
     _queue: list[_Pending] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -69,12 +84,12 @@ class PostWriter:
 
     async def stop(self) -> None:
         """Commit everything already queued, then end the writer task."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
+        if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.backend.close()
 
     async def write(self, batch: PostBatch) -> None:
         """Queue ``batch`` and return once it is committed (raise if it could not be)."""
@@ -111,8 +126,14 @@ class PostWriter:
             self.on_commit(pending.batch)
 
     async def _commit(self, batches: list[PostBatch]) -> None:
-        async with self.db.begin() as conn:
-            await apply_batches(conn, batches)
+        notified = await self.backend.commit(make_plan(batches))
+        for batch in batches:
+            everyone = notified.get((batch.channel_id, batch.exclude_from_mentions), [])
+            batch.notified = (
+                sorted({*batch.mentioned_user_ids, *everyone})
+                if batch.mention_everyone
+                else list(batch.mentioned_user_ids)
+            )
 
 
 def _settle(pending: _Pending, error: Exception | None = None) -> None:
@@ -122,25 +143,3 @@ def _settle(pending: _Pending, error: Exception | None = None) -> None:
         pending.done.set_result(None)
     else:
         pending.done.set_exception(error)
-
-
-async def apply_batches(conn: AsyncConnection, batches: Sequence[PostBatch]) -> None:
-    """Insert the posts and move the counters, all on ``conn`` (one transaction)."""
-    await post_store.insert_posts(conn, [p for b in batches for p in b.posts])
-    used: dict[str, int] = {}
-    for batch in batches:
-        count, at = len(batch.posts), batch.last_post_at
-        await channel_store.add_posts_to_channel(
-            conn, batch.channel_id, count=count, last_post_at=at
-        )
-        mentioned = list(batch.mentioned_user_ids)
-        if batch.mention_everyone:
-            mentioned = await channel_store.get_member_user_ids(conn, batch.channel_id)
-            mentioned = [u for u in mentioned if u != batch.exclude_from_mentions]
-        await channel_store.add_mentions(conn, batch.channel_id, mentioned, count=count, at=at)
-        batch.notified = mentioned
-        if batch.viewed_by:
-            await channel_store.mark_channel_viewed(conn, batch.channel_id, batch.viewed_by, at=at)
-        if batch.hook_id:
-            used[batch.hook_id] = max(used.get(batch.hook_id, 0), at)
-    await hook_store.touch_hooks(conn, used)

@@ -132,31 +132,6 @@ async def mark_channel_viewed(
     )
 
 
-async def add_posts_to_channel(
-    conn: AsyncConnection, channel_id: str, *, count: int, last_post_at: int
-) -> None:
-    await conn.execute(
-        update(channels)
-        .where(channels.c.id == channel_id)
-        .values(
-            total_msg_count=channels.c.total_msg_count + count,
-            last_post_at=last_post_at,
-        )
-    )
-
-
-async def add_mentions(
-    conn: AsyncConnection, channel_id: str, user_ids: list[str], *, count: int, at: int
-) -> None:
-    if not user_ids:
-        return
-    await conn.execute(
-        update(channel_members)
-        .where(channel_members.c.channel_id == channel_id, channel_members.c.user_id.in_(user_ids))
-        .values(mention_count=channel_members.c.mention_count + count, last_update_at=at)
-    )
-
-
 async def get_members_for_user(
     conn: AsyncConnection, user_id: str, channel_ids: list[str]
 ) -> list[ChannelMember]:

@@ -34,6 +34,11 @@ def async_url(url: str) -> str:
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 
+def plain_dsn(url: str) -> str:
+    """A PostgreSQL URL as asyncpg itself takes it (no SQLAlchemy driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
@@ -65,10 +70,17 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        # SQLite has one writer at a time; queue here rather than fail with "database is locked"
-        # when two deferred transactions both try to upgrade to a write lock.
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        # SQLite has one writer at a time. BEGIN IMMEDIATE takes the write lock up front, so a
+        # writer in another connection (the post writer's thread, the CLI) makes this one wait
+        # (busy_timeout) instead of failing when a read-then-write transaction tries to upgrade.
+        async with self._write_lock, self.engine.connect() as conn:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.exec_driver_sql("ROLLBACK")
+                raise
+            await conn.exec_driver_sql("COMMIT")
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
@@ -81,7 +93,8 @@ class Database:
 
 def _engine_options(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
-        return {}
+        # The driver must not open transactions of its own: ``Database.begin`` does, explicitly.
+        return {"isolation_level": "AUTOCOMMIT"}
     return {"pool_size": int(os.environ.get("INBOUND_DB_POOL_SIZE", "10")), "max_overflow": 10}
 
 

@@ -95,16 +95,6 @@ async def retire_key(conn: AsyncConnection, *, key: str, hook_id: str, expire_at
     )
 
 
-async def touch_hooks(conn: AsyncConnection, used: dict[str, int]) -> None:
-    """Record ``last_used_at`` for hooks that posted (one statement per hook, batched)."""
-    for hook_id, at in used.items():
-        await conn.execute(
-            update(incoming_hooks)
-            .where(incoming_hooks.c.id == hook_id, incoming_hooks.c.last_used_at < at)
-            .values(last_used_at=at)
-        )
-
-
 async def get_hooks_version(conn: AsyncConnection) -> tuple[int, int]:
     """Changes whenever any hook is created, updated, deleted or regenerated."""
     stmt = select(func.count(), func.max(incoming_hooks.c.update_at)).select_from(incoming_hooks)

@@ -1,0 +1,181 @@
+"""The post writer's SQL, on the raw drivers: stdlib sqlite3 in one dedicated thread, or an
+asyncpg pool. SQLAlchemy's async layer costs several times more per row, and this is the one
+write path every post takes.
+
+A ``WritePlan`` is everything one group commit does; ``commit`` runs it in one transaction and
+returns, for channels with an @channel/@all/@here mention, the members it notified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from inbound.store.db import SQLITE_PRAGMAS
+
+POST_COLUMNS = (
+    "id",
+    "create_at",
+    "update_at",
+    "edit_at",
+    "delete_at",
+    "user_id",
+    "channel_id",
+    "root_id",
+    "message",
+    "type",
+    "props",
+    "hashtags",
+    "is_pinned",
+    "metadata",
+)
+INSERT_POST = (
+    f"INSERT INTO posts ({', '.join(POST_COLUMNS)}) VALUES ({', '.join('?' * len(POST_COLUMNS))})"
+)
+BUMP_CHANNEL = "UPDATE channels SET total_msg_count = total_msg_count + ?, last_post_at = {greatest}(last_post_at, ?) WHERE id = ?"
+MENTION = "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? WHERE channel_id = ? AND user_id = ?"
+MEMBERS = "SELECT user_id FROM channel_members WHERE channel_id = ? AND user_id <> ?"
+MENTION_ALL = "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? WHERE channel_id = ? AND user_id <> ?"
+VIEWED = (
+    "UPDATE channel_members SET msg_count = (SELECT total_msg_count FROM channels WHERE id = ?), "
+    "mention_count = 0, last_viewed_at = ?, last_update_at = ? WHERE channel_id = ? AND user_id = ?"
+)
+TOUCH_HOOK = "UPDATE incoming_hooks SET last_used_at = ? WHERE id = ? AND last_used_at < ?"
+
+
+@dataclass
+class WritePlan:
+    posts: list[tuple[Any, ...]] = field(default_factory=list)
+    channels: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → (count, last_post_at)
+    mentions: list[tuple[int, int, str, str]] = field(
+        default_factory=list
+    )  # count, at, channel, user
+    everyone: list[tuple[int, int, str, str]] = field(
+        default_factory=list
+    )  # count, at, channel, excluded
+    viewed: list[tuple[str, int, int, str, str]] = field(default_factory=list)
+    hooks: dict[str, int] = field(default_factory=dict)  # id → last used at
+
+
+Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member ids
+
+
+class WriterBackend(Protocol):
+    async def commit(self, plan: WritePlan) -> Notified: ...
+
+    async def close(self) -> None: ...
+
+
+def _statements(greatest: str) -> tuple[str, ...]:
+    return (
+        INSERT_POST,
+        BUMP_CHANNEL.format(greatest=greatest),
+        MENTION,
+        MEMBERS,
+        MENTION_ALL,
+        VIEWED,
+        TOUCH_HOOK,
+    )
+
+
+class SqliteWriter:
+    """Commits on its own connection in one dedicated thread (``BEGIN IMMEDIATE``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._conn: sqlite3.Connection | None = None
+        self._sql = _statements("MAX")
+
+    async def commit(self, plan: WritePlan) -> Notified:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._commit, plan)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in SQLITE_PRAGMAS:
+                self._conn.execute(pragma)
+        return self._conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _commit(self, plan: WritePlan) -> Notified:
+        conn = self._connection()
+        insert, bump, mention, members, mention_all, viewed, touch = self._sql
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(insert, plan.posts)
+            conn.executemany(bump, [(n, at, cid) for cid, (n, at) in plan.channels.items()])
+            conn.executemany(mention, plan.mentions)
+            notified: Notified = {}
+            for count, at, channel_id, excluded in plan.everyone:
+                rows = conn.execute(members, (channel_id, excluded)).fetchall()
+                notified[(channel_id, excluded)] = [r[0] for r in rows]
+                conn.execute(mention_all, (count, at, channel_id, excluded))
+            conn.executemany(viewed, plan.viewed)
+            conn.executemany(touch, [(at, hid, at) for hid, at in plan.hooks.items()])
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return notified
+
+
+def _numbered(sql: str) -> str:
+    """``?`` placeholders → asyncpg's ``$1, $2, …``."""
+    parts = sql.split("?")
+    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+class AsyncpgWriter:
+    """Commits through a small asyncpg pool of its own."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._pool: Any = None
+        self._sql = tuple(_numbered(s) for s in _statements("GREATEST"))
+
+    async def _acquire_pool(self) -> Any:
+        if self._pool is None:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
+        return self._pool
+
+    async def commit(self, plan: WritePlan) -> Notified:
+        pool = await self._acquire_pool()
+        insert, bump, mention, members, mention_all, viewed, touch = self._sql
+        notified: Notified = {}
+        async with pool.acquire() as conn, conn.transaction():
+            await _many(conn, insert, plan.posts)
+            await _many(conn, bump, [(n, at, cid) for cid, (n, at) in plan.channels.items()])
+            await _many(conn, mention, plan.mentions)
+            for count, at, channel_id, excluded in plan.everyone:
+                rows = await conn.fetch(members, channel_id, excluded)
+                notified[(channel_id, excluded)] = [r[0] for r in rows]
+                await conn.execute(mention_all, count, at, channel_id, excluded)
+            await _many(conn, viewed, plan.viewed)
+            await _many(conn, touch, [(at, hid, at) for hid, at in plan.hooks.items()])
+        return notified
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+async def _many(conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        await conn.executemany(sql, rows)
