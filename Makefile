@@ -22,6 +22,7 @@ test: lint
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || (echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null)
 	$(PY) bench/run.py
 
 clean:

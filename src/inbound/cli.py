@@ -99,6 +99,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Overrides INBOUND_PORT.")] = None,
     database_url: DatabaseOption = None,
     site_url: Annotated[str | None, typer.Option(help="Overrides INBOUND_SITE_URL.")] = None,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
 ) -> None:
     """Apply migrations, create the first admin and team if the database is empty, and serve."""
     import uvicorn
@@ -120,6 +121,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         log_level="info",
+        access_log=access_log,
         proxy_headers=True,
     )
 

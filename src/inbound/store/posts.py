@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import Post
@@ -97,9 +97,8 @@ async def get_posts_before(
     conn: AsyncConnection, channel_id: str, anchor: Post, *, limit: int
 ) -> list[Post]:
     """Keyset page of posts older than ``anchor``, newest first."""
-    older = or_(
-        posts.c.create_at < anchor.create_at,
-        and_(posts.c.create_at == anchor.create_at, posts.c.id < anchor.id),
+    older = tuple_(posts.c.create_at, posts.c.id) < tuple_(
+        literal(anchor.create_at), literal(anchor.id)
     )
     return await _fetch(conn, _newest_first(channel_id).where(older).limit(limit))
 
@@ -108,9 +107,8 @@ async def get_posts_after(
     conn: AsyncConnection, channel_id: str, anchor: Post, *, limit: int
 ) -> list[Post]:
     """Keyset page of posts newer than ``anchor``, newest first."""
-    newer = or_(
-        posts.c.create_at > anchor.create_at,
-        and_(posts.c.create_at == anchor.create_at, posts.c.id > anchor.id),
+    newer = tuple_(posts.c.create_at, posts.c.id) > tuple_(
+        literal(anchor.create_at), literal(anchor.id)
     )
     stmt = (
         select(posts)

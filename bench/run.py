@@ -1,0 +1,615 @@
+"""inbound's benchmark: durable webhook ingest against the bare-ASGI floor, on this machine.
+
+    make bench                      # SQLite (WAL, synchronous=FULL), BENCH_SECONDS=20
+    BENCH_SECONDS=10 make bench     # shorter
+    INBOUND_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/scratch make bench
+                                    # also PostgreSQL (the database is wiped: use a scratch one)
+
+Server on core 0 (taskset), wrk with a Lua script on core 1, 64 connections, a mix of real
+payloads (short text, the Markdown table, attachments, an 8,200-character log that splits into
+3 posts, an @channel mention). In the same run: the baseline (a bare raw ASGI app on the same
+uvicorn settings and core), the read path on a channel of BENCH_READ_POSTS posts (default
+1,000,000), and fan-out to 200 websocket clients. Every request carries a unique token, so after
+the run the stored posts are checked against the 200s: zero lost, zero duplicated, no half
+messages. Ends with one machine-readable RESULT line per database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PAYLOADS = ROOT / "tests" / "payloads"
+CONNECTIONS = 64
+PASSWORD = "bench-password-1"
+TOKEN = re.compile(r"tok-\d+-\d+")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+SECONDS = env_int("BENCH_SECONDS", 20)
+READ_POSTS = env_int("BENCH_READ_POSTS", 1_000_000)
+FANOUT_CLIENTS = env_int("BENCH_FANOUT_CLIENTS", 200)
+FANOUT_RATE = env_int("BENCH_FANOUT_RATE", 100)
+
+
+def taskset(core: int) -> list[str]:
+    return (
+        ["taskset", "-c", str(core)]
+        if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1
+        else []
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---------- payloads ----------
+
+
+def write_payloads(directory: Path) -> None:
+    """Real payloads with a ``@@TOKEN@@`` at the start of the text (wrk fills in a unique one)."""
+
+    def load(name: str) -> dict[str, Any]:
+        body: dict[str, Any] = json.loads((PAYLOADS / name).read_text())
+        body.pop("channel", None)
+        return body
+
+    table = load("mmdocs_test_results_markdown_table.json")
+    table["text"] = "@@TOKEN@@ " + table["text"]
+    attachments = load("slackdocs_legacy_attachment_full.json")
+    attachments["text"] = "@@TOKEN@@ build finished"
+    line = "2026-11-27T12:00:00Z INFO worker[42] processed batch ok " + "x" * 43  # 99 chars + \n
+    long_text = "@@TOKEN@@ LONG\n" + "\n".join([line] * 82)
+    assert 8150 < len(long_text) < 8300
+    bodies = {
+        "short": {"text": "@@TOKEN@@ Hello, this is some text\nThis is more text. :tada:"},
+        "table": table,
+        "attachments": attachments,
+        "long": {"text": long_text},
+        "mention": {"text": "@@TOKEN@@ <!channel> deploy of *api* to production finished"},
+    }
+    for name, body in bodies.items():
+        (directory / f"{name}.json").write_text(json.dumps(body))
+
+
+LUA_TOKEN_PATCH = """
+local template_init = init
+function init(args)
+  template_init(args)
+  for i = 1, #bodies do
+    local s, e = string.find(bodies[i], "@@TOKEN@@", 1, true)
+    bodies[i] = { string.sub(bodies[i], 1, s - 1), string.sub(bodies[i], e + 1) }
+  end
+  thread_id = args[2]  -- unique per wrk run, so tokens never repeat across runs
+end
+local template_request = request
+function request()
+  counter = counter + 1
+  local kind = cycle[(counter - 1) % #cycle + 1]
+  local parts = bodies[kind]
+  local body = parts[1] .. "tok-" .. thread_id .. "-" .. counter .. parts[2]
+  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+end
+function response(status, headers, body)
+  if status == 200 then ok[1] = ok[1] + 1 else errors = errors + 1 end
+end
+"""
+
+
+# ---------- processes ----------
+
+
+@dataclass
+class Proc:
+    popen: subprocess.Popen[bytes]
+    rss_samples: list[float] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+
+
+def wait_ready(url: str, path: str = "/api/v4/system/ping", timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + path, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def start_inbound(database_url: str, port: int, log: Path) -> Proc:
+    env = {
+        **os.environ,
+        "INBOUND_DATABASE_URL": database_url,
+        "INBOUND_ADMIN_PASSWORD": PASSWORD,
+        "INBOUND_PORT": str(port),
+    }
+    popen = subprocess.Popen(
+        [*taskset(0), str(VENV_BIN / "inbound"), "serve"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_ready(f"http://127.0.0.1:{port}")
+    return Proc(popen)
+
+
+def start_baseline(port: int, log: Path) -> Proc:
+    command = [
+        *taskset(0),
+        str(VENV_BIN / "python"),
+        "-m",
+        "uvicorn",
+        "baseline_app:app",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    popen = subprocess.Popen(
+        command, cwd=Path(__file__).parent, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+    wait_ready(f"http://127.0.0.1:{port}", "/")
+    return Proc(popen)
+
+
+# ---------- load ----------
+
+
+@dataclass
+class Load:
+    requests: int
+    ok: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    server_cpu_us: float
+    generator_cpu_pct: float
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+def run_wrk(url: str, payload_dir: Path, seconds: int, server: Proc, script: Path) -> Load:
+    sampler_stop = threading.Event()
+
+    def sample() -> None:
+        while not sampler_stop.wait(1.0):
+            server.rss_samples.append(server.rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    before_cpu = server.cpu_seconds()
+    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sampler.start()
+    command = [
+        *taskset(1),
+        "wrk",
+        "-t1",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        str(payload_dir),
+        str(time.time_ns()),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    sampler_stop.set()
+    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = server.cpu_seconds() - before_cpu
+    line = next(l for l in output.splitlines() if l.startswith("WRK "))
+    data = json.loads(line[4:])
+    generator_cpu = (after_children.ru_utime + after_children.ru_stime) - (
+        before_children.ru_utime + before_children.ru_stime
+    )
+    elapsed = data["duration_us"] / 1e6
+    ok = sum(data["ok"])
+    return Load(
+        requests=data["requests"],
+        ok=ok,
+        errors=data["errors"] + data["socket_errors"],
+        seconds=elapsed,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        p999_ms=data["p999_us"] / 1000,
+        server_cpu_us=server_cpu / max(data["requests"], 1) * 1e6,
+        generator_cpu_pct=generator_cpu / elapsed * 100 if elapsed else 0.0,
+    )
+
+
+# ---------- the database ----------
+
+
+class Db:
+    """Direct access for setup and verification (sqlite3, or asyncpg in its own loop)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite:///")
+        self.path = url[len("sqlite:///") :] if self.sqlite else ""
+
+    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        if self.sqlite:
+            with sqlite3.connect(self.path) as conn:
+                return list(conn.execute(sql, args).fetchall())
+        return asyncio.run(self._pg(sql, *args))
+
+    async def _pg(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        import asyncpg
+
+        parts = sql.split("?")
+        numbered = "".join(
+            p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts)
+        )
+        conn = await asyncpg.connect(self.url)
+        try:
+            return [tuple(r) for r in await conn.fetch(numbered, *args)]
+        finally:
+            await conn.close()
+
+    def wipe(self) -> None:
+        if self.sqlite:
+            for suffix in ("", "-wal", "-shm"):
+                Path(self.path + suffix).unlink(missing_ok=True)
+        else:
+            self.query("DROP SCHEMA public CASCADE")
+            self.query("CREATE SCHEMA public")
+
+
+@dataclass
+class Check:
+    promised: int
+    stored_messages: int
+    stored_posts: int
+    lost: int
+    duplicated: int
+    half_messages: int
+    unacknowledged_stored: int
+
+
+def verify(db: Db, channel_id: str, promised: int) -> Check:
+    rows = db.query("SELECT message FROM posts WHERE channel_id = ?", channel_id)
+    tokens: dict[str, int] = {}
+    long_tokens = 0
+    for (message,) in rows:
+        match = TOKEN.match(message)
+        if match:
+            tokens[match.group(0)] = tokens.get(match.group(0), 0) + 1
+            long_tokens += message.startswith(f"{match.group(0)} LONG")
+    duplicated = sum(n - 1 for n in tokens.values() if n > 1)
+    expected_posts = len(tokens) + 2 * long_tokens + duplicated
+    return Check(
+        promised=promised,
+        stored_messages=len(tokens),
+        stored_posts=len(rows),
+        lost=max(promised - len(tokens), 0),
+        duplicated=duplicated,
+        half_messages=abs(len(rows) - expected_posts),
+        unacknowledged_stored=max(len(tokens) - promised, 0),
+    )
+
+
+# ---------- phases ----------
+
+
+@dataclass
+class Setup:
+    url: str
+    token: str
+    hook_id: str
+    channel_id: str
+
+
+def set_up(url: str) -> Setup:
+    login = httpx.post(
+        f"{url}/api/v4/users/login", json={"login_id": "admin", "password": PASSWORD}
+    )
+    token = login.headers["Token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    channel = httpx.get(
+        f"{url}/api/v4/teams/name/main/channels/name/town-square", headers=headers
+    ).json()
+    hook = httpx.post(
+        f"{url}/api/v4/hooks/incoming",
+        headers=headers,
+        json={"channel_id": channel["id"], "display_name": "bench"},
+    ).json()
+    return Setup(url, token, hook["id"], channel["id"])
+
+
+def seed_posts(db: Db, channel_id: str, user_id: str, count: int) -> None:
+    """Bulk-insert ``count`` posts into their own channel (one transaction, executemany)."""
+    start = 1_600_000_000_000
+    rows = (
+        (f"seed{i:022d}", start + i, start + i, channel_id, user_id, f"seeded post {i}")
+        for i in range(count)
+    )
+    sql = "INSERT INTO posts (id, create_at, update_at, channel_id, user_id, message) VALUES (?, ?, ?, ?, ?, ?)"
+    if db.sqlite:
+        with sqlite3.connect(db.path) as conn:
+            conn.executemany(sql, rows)
+            conn.execute(
+                "UPDATE channels SET total_msg_count = ? WHERE id = ?", (count, channel_id)
+            )
+        return
+
+    async def copy() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(db.url)
+        try:
+            await conn.copy_records_to_table(
+                "posts",
+                records=list(rows),
+                columns=["id", "create_at", "update_at", "channel_id", "user_id", "message"],
+            )
+            await conn.execute(
+                "UPDATE channels SET total_msg_count = $1 WHERE id = $2", count, channel_id
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(copy())
+
+
+def measure_reads(
+    setup: Setup, channel_id: str, deep_anchor: str, samples: int = 200
+) -> tuple[float, float]:
+    headers = {"Authorization": f"Bearer {setup.token}"}
+
+    def median_ms(params: dict[str, Any]) -> float:
+        times = []
+        with httpx.Client(base_url=setup.url, headers=headers) as client:
+            for _ in range(samples):
+                t0 = time.perf_counter()
+                response = client.get(f"/api/v4/channels/{channel_id}/posts", params=params)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert response.status_code == 200 and len(response.json()["order"]) == 60, (
+                    response.text[:200]
+                )
+        return statistics.median(times)
+
+    return median_ms({"per_page": 60}), median_ms({"per_page": 60, "before": deep_anchor})
+
+
+async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[str, float]:
+    """``clients`` websocket clients on the channel; posts sent at ``rate``/s for ``seconds``."""
+    import websockets
+
+    ws_url = setup.url.replace("http://", "ws://") + "/api/v4/websocket"
+    latencies: list[float] = []
+    received: dict[int, int] = {}
+    connected = []
+    for index in range(clients):
+        ws = await websockets.connect(
+            ws_url, additional_headers={"Authorization": f"Bearer {setup.token}"}, max_queue=None
+        )
+        await ws.recv()  # hello
+        connected.append(ws)
+        received[index] = 0
+
+    async def listen(index: int, ws: Any) -> None:
+        async for raw in ws:
+            now = time.time() * 1000
+            message = json.loads(raw)
+            if message.get("event") == "posted":
+                post = json.loads(message["data"]["post"])
+                latencies.append(now - post["create_at"])
+                received[index] += 1
+
+    listeners = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(connected)]
+    sent = 0
+    async with httpx.AsyncClient(base_url=setup.url) as client:
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            target = int((time.perf_counter() - start) * rate)
+            while sent < target:
+                response = await client.post(
+                    f"/hooks/{setup.hook_id}", json={"text": f"fan-out {sent}"}
+                )
+                assert response.status_code == 200
+                sent += 1
+            await asyncio.sleep(0.002)
+        elapsed = time.perf_counter() - start
+    await asyncio.sleep(2)
+    for task in listeners:
+        task.cancel()
+    for ws in connected:
+        await ws.close()
+    latencies.sort()
+    return {
+        "clients": clients,
+        "sent": sent,
+        "ingest_rps": sent / elapsed,
+        "all_received": float(all(n == sent for n in received.values())),
+        "min_received": min(received.values()),
+        "p50_ms": latencies[len(latencies) // 2] if latencies else 0.0,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
+    }
+
+
+# ---------- one database ----------
+
+
+def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, Any]:
+    db = Db(database_url)
+    db.wipe()
+    payload_dir = work / "payloads"
+    payload_dir.mkdir(exist_ok=True)
+    write_payloads(payload_dir)
+    script = work / "mix.lua"
+    script.write_text((Path(__file__).parent / "mix.lua").read_text() + LUA_TOKEN_PATCH)
+    log = work / f"server-{label}.log"
+
+    port = free_port()
+    server = start_inbound(database_url, port, log)
+    setup = set_up(f"http://127.0.0.1:{port}")
+    rss_start = server.rss_mb()
+    run_wrk(f"{setup.url}/hooks/{setup.hook_id}", payload_dir, 2, server, script)  # warm-up
+    warm = verify(db, setup.channel_id, 0).stored_messages
+    server.rss_samples.clear()
+    load = run_wrk(f"{setup.url}/hooks/{setup.hook_id}", payload_dir, SECONDS, server, script)
+    rss = [rss_start, *server.rss_samples]
+    server.stop()
+    check = verify(db, setup.channel_id, load.ok + warm)
+
+    base_port = free_port()
+    baseline = start_baseline(base_port, log)
+    base = run_wrk(f"http://127.0.0.1:{base_port}/hooks/x", payload_dir, SECONDS, baseline, script)
+    baseline.stop()
+
+    result: dict[str, Any] = {
+        "label": label,
+        "load": load,
+        "baseline": base,
+        "check": check,
+        "rss": rss,
+    }
+    if READ_POSTS:
+        server = start_inbound(database_url, port, log)
+        headers = {"Authorization": f"Bearer {setup.token}"}
+        team = httpx.get(f"{setup.url}/api/v4/teams/name/main", headers=headers).json()
+        channel = httpx.post(
+            f"{setup.url}/api/v4/channels",
+            headers=headers,
+            json={"team_id": team["id"], "name": "history", "display_name": "History"},
+        ).json()
+        admin = httpx.get(f"{setup.url}/api/v4/users/me", headers=headers).json()
+        t0 = time.perf_counter()
+        seed_posts(db, channel["id"], admin["id"], READ_POSTS)
+        result["seed_seconds"] = time.perf_counter() - t0
+        deep = f"seed{READ_POSTS // 50:022d}"  # 98% of the way back in history
+        result["read_page1_ms"], result["read_deep_ms"] = measure_reads(setup, channel["id"], deep)
+        server.stop()
+    if FANOUT_CLIENTS:
+        server = start_inbound(database_url, port, log)
+        result["fanout"] = asyncio.run(
+            fanout(setup, FANOUT_CLIENTS, FANOUT_RATE, max(SECONDS // 2, 5))
+        )
+        server.stop()
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    load: Load = result["load"]
+    base: Load = result["baseline"]
+    check: Check = result["check"]
+    rss = result["rss"]
+    ratio = load.rps / base.rps if base.rps else 0.0
+    lines = [
+        f"== {result['label']}: {SECONDS}s, {CONNECTIONS} connections, server on core 0, wrk on core 1",
+        f"webhook   {load.rps:9.0f} req/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms  p99.9 {load.p999_ms:6.2f} ms  "
+        f"errors {load.errors}  server CPU {load.server_cpu_us:6.1f} µs/req  wrk CPU {load.generator_cpu_pct:4.0f}%",
+        f"baseline  {base.rps:9.0f} req/s  p50 {base.p50_ms:6.2f} ms  p99 {base.p99_ms:6.2f} ms  p99.9 {base.p999_ms:6.2f} ms  "
+        f"errors {base.errors}  server CPU {base.server_cpu_us:6.1f} µs/req  wrk CPU {base.generator_cpu_pct:4.0f}%",
+        f"ratio     {ratio:.2f}  (webhook throughput / baseline throughput)",
+        f"stored    {check.stored_posts} posts for {check.stored_messages} messages; promised {check.promised}; "
+        f"lost {check.lost}, duplicated {check.duplicated}, half messages {check.half_messages}, "
+        f"stored-but-unacknowledged (in flight at stop) {check.unacknowledged_stored}",
+        f"RSS       start {rss[0]:.0f} MB, middle {rss[len(rss) // 2]:.0f} MB, end {rss[-1]:.0f} MB, max {max(rss):.0f} MB",
+    ]
+    if "read_page1_ms" in result:
+        lines.append(
+            f"reads     {READ_POSTS:,} posts seeded in {result['seed_seconds']:.1f}s; GET posts?per_page=60 median: "
+            f"page 1 {result['read_page1_ms']:.2f} ms, deep {result['read_deep_ms']:.2f} ms"
+        )
+    if "fanout" in result:
+        f = result["fanout"]
+        lines.append(
+            f"fan-out   {f['clients']} websocket clients, {f['sent']} posts at {f['ingest_rps']:.0f}/s: "
+            f"every client got every post: {'yes' if f['all_received'] else 'NO (min ' + str(f['min_received']) + ')'}; "
+            f"delivery p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms"
+        )
+    lines.append(
+        f"RESULT db={result['label']} ratio={ratio:.3f} webhook_rps={load.rps:.0f} baseline_rps={base.rps:.0f} "
+        f"p50_ms={load.p50_ms:.2f} p99_ms={load.p99_ms:.2f} cpu_us={load.server_cpu_us:.1f} "
+        f"lost={check.lost} duplicated={check.duplicated} rss_mb={max(rss):.0f}"
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="inbound-bench-") as tmp:
+        work = Path(tmp)
+        targets = [("sqlite", f"sqlite:///{work / 'bench.db'}")]
+        if os.environ.get("INBOUND_BENCH_DATABASE_URL"):
+            targets.append(("postgresql", os.environ["INBOUND_BENCH_DATABASE_URL"]))
+        for label, url in targets:
+            result = bench_database(url, work, label=label)
+            print(report(result), flush=True)
+            check: Check = result["check"]
+            if check.lost or check.duplicated or check.half_messages or result["load"].errors:
+                print(
+                    f"FAILED: {label}: lost={check.lost} duplicated={check.duplicated} "
+                    f"half={check.half_messages} errors={result['load'].errors}",
+                    file=sys.stderr,
+                )
+                failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
