@@ -257,7 +257,7 @@ def run_wrk(url: str, payload_dir: Path, seconds: int, server: Proc, script: Pat
     sampler_stop.set()
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_cpu = server.cpu_seconds() - before_cpu
-    line = next(l for l in output.splitlines() if l.startswith("WRK "))
+    line = next(text for text in output.splitlines() if text.startswith("WRK "))
     data = json.loads(line[4:])
     generator_cpu = (after_children.ru_utime + after_children.ru_stime) - (
         before_children.ru_utime + before_children.ru_stime
