@@ -70,6 +70,9 @@ class Inbound:
             return
         rid = new_id()
         scope["request_id"] = rid
+        if scope["method"] == "POST" and is_hook_path(scope["path"]):
+            await self.hooks(scope, receive, send)  # the hot path sets X-Request-Id itself
+            return
         header = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:
@@ -77,8 +80,7 @@ class Inbound:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        is_hook = scope["method"] == "POST" and is_hook_path(scope["path"])
-        await (self.hooks if is_hook else self.api)(scope, receive, send_with_id)
+        await self.api(scope, receive, send_with_id)
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:

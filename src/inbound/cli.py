@@ -100,6 +100,12 @@ def serve(
     database_url: DatabaseOption = None,
     site_url: Annotated[str | None, typer.Option(help="Overrides INBOUND_SITE_URL.")] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers", help="Trust X-Forwarded-* from 127.0.0.1 (behind a proxy)."
+        ),
+    ] = False,
 ) -> None:
     """Apply migrations, create the first admin and team if the database is empty, and serve."""
     import uvicorn
@@ -122,7 +128,7 @@ def serve(
         http="httptools",
         log_level="info",
         access_log=access_log,
-        proxy_headers=True,
+        proxy_headers=proxy_headers,
     )
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inbound.models import Channel, Post
-from inbound.store.post_writer import POST_COLUMNS, WritePlan, WriterBackend
-from inbound.store.posts import post_row
+from inbound.store.post_writer import WritePlan, WriterBackend
+from inbound.store.posts import post_values
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
@@ -51,7 +51,7 @@ def make_plan(batches: Sequence[PostBatch]) -> WritePlan:
     plan = WritePlan()
     for batch in batches:
         count, at = len(batch.posts), batch.last_post_at
-        plan.posts.extend(tuple(post_row(p)[c] for c in POST_COLUMNS) for p in batch.posts)
+        plan.posts.extend(post_values(p) for p in batch.posts)
         total, latest = plan.channels.get(batch.channel_id, (0, 0))
         plan.channels[batch.channel_id] = (total + count, max(latest, at))
         plan.mentions.extend((count, at, batch.channel_id, u) for u in batch.mentioned_user_ids)

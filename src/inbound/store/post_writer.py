@@ -17,23 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from inbound.store.db import SQLITE_PRAGMAS
+from inbound.store.posts import POST_COLUMNS
 
-POST_COLUMNS = (
-    "id",
-    "create_at",
-    "update_at",
-    "edit_at",
-    "delete_at",
-    "user_id",
-    "channel_id",
-    "root_id",
-    "message",
-    "type",
-    "props",
-    "hashtags",
-    "is_pinned",
-    "metadata",
-)
 INSERT_POST = (
     f"INSERT INTO posts ({', '.join(POST_COLUMNS)}) VALUES ({', '.join('?' * len(POST_COLUMNS))})"
 )
@@ -84,7 +69,14 @@ def _statements(greatest: str) -> tuple[str, ...]:
 
 
 class SqliteWriter:
-    """Commits on its own connection in one dedicated thread (``BEGIN IMMEDIATE``)."""
+    """Commits on its own connection, taking turns between two threads.
+
+    The rows are bound and stepped on the event loop's thread (CPU work that must happen
+    anyway, and it keeps the GIL in one place: stepping them in another thread makes the two
+    threads trade the GIL for every row, which stalls both). Only what may wait on the disk or
+    on another writer's lock, ``BEGIN IMMEDIATE`` and ``COMMIT`` (the fsync), runs in the
+    writer thread.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -93,17 +85,26 @@ class SqliteWriter:
         self._sql = _statements("MAX")
 
     async def commit(self, plan: WritePlan) -> Notified:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._commit, plan)
+        loop = asyncio.get_running_loop()
+        conn = await loop.run_in_executor(self._executor, self._begin)
+        try:
+            notified = self._write(conn, plan)
+        except BaseException:
+            await loop.run_in_executor(self._executor, conn.execute, "ROLLBACK")
+            raise
+        await loop.run_in_executor(self._executor, conn.execute, "COMMIT")
+        return notified
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
         self._executor.shutdown(wait=True)
 
-    def _connection(self) -> sqlite3.Connection:
+    def _begin(self) -> sqlite3.Connection:
         if self._conn is None:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             for pragma in SQLITE_PRAGMAS:
                 self._conn.execute(pragma)
+        self._conn.execute("BEGIN IMMEDIATE")
         return self._conn
 
     def _close(self) -> None:
@@ -111,25 +112,18 @@ class SqliteWriter:
             self._conn.close()
             self._conn = None
 
-    def _commit(self, plan: WritePlan) -> Notified:
-        conn = self._connection()
+    def _write(self, conn: sqlite3.Connection, plan: WritePlan) -> Notified:
         insert, bump, mention, members, mention_all, viewed, touch = self._sql
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(insert, plan.posts)
-            conn.executemany(bump, [(n, at, cid) for cid, (n, at) in plan.channels.items()])
-            conn.executemany(mention, plan.mentions)
-            notified: Notified = {}
-            for count, at, channel_id, excluded in plan.everyone:
-                rows = conn.execute(members, (channel_id, excluded)).fetchall()
-                notified[(channel_id, excluded)] = [r[0] for r in rows]
-                conn.execute(mention_all, (count, at, channel_id, excluded))
-            conn.executemany(viewed, plan.viewed)
-            conn.executemany(touch, [(at, hid, at) for hid, at in plan.hooks.items()])
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        conn.executemany(insert, plan.posts)
+        conn.executemany(bump, [(n, at, cid) for cid, (n, at) in plan.channels.items()])
+        conn.executemany(mention, plan.mentions)
+        notified: Notified = {}
+        for count, at, channel_id, excluded in plan.everyone:
+            rows = conn.execute(members, (channel_id, excluded)).fetchall()
+            notified[(channel_id, excluded)] = [r[0] for r in rows]
+            conn.execute(mention_all, (count, at, channel_id, excluded))
+        conn.executemany(viewed, plan.viewed)
+        conn.executemany(touch, [(at, hid, at) for hid, at in plan.hooks.items()])
         return notified
 
 

@@ -12,24 +12,46 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.models import Post
 from inbound.store.tables import posts
 
+POST_COLUMNS = (
+    "id",
+    "create_at",
+    "update_at",
+    "edit_at",
+    "delete_at",
+    "user_id",
+    "channel_id",
+    "root_id",
+    "message",
+    "type",
+    "props",
+    "hashtags",
+    "is_pinned",
+    "metadata",
+)
+
 
 def post_row(post: Post) -> dict[str, Any]:
-    return {
-        "id": post.id,
-        "create_at": post.create_at,
-        "update_at": post.update_at,
-        "edit_at": post.edit_at,
-        "delete_at": post.delete_at,
-        "user_id": post.user_id,
-        "channel_id": post.channel_id,
-        "root_id": post.root_id,
-        "message": post.message,
-        "type": post.type,
-        "props": orjson.dumps(post.props).decode() if post.props else "",
-        "hashtags": post.hashtags,
-        "is_pinned": post.is_pinned,
-        "metadata": orjson.dumps(post.metadata).decode() if post.metadata else "",
-    }
+    return dict(zip(POST_COLUMNS, post_values(post), strict=True))
+
+
+def post_values(post: Post) -> tuple[Any, ...]:
+    """The row in ``POST_COLUMNS`` order (the writer's hot path)."""
+    return (
+        post.id,
+        post.create_at,
+        post.update_at,
+        post.edit_at,
+        post.delete_at,
+        post.user_id,
+        post.channel_id,
+        post.root_id,
+        post.message,
+        post.type,
+        orjson.dumps(post.props).decode() if post.props else "",
+        post.hashtags,
+        post.is_pinned,
+        orjson.dumps(post.metadata).decode() if post.metadata else "",
+    )
 
 
 def _to_post(row: Any) -> Post:

@@ -45,7 +45,9 @@ class HookEndpoint:
         except ClientGone:
             return
         except AppError as error:
-            await _send(send, error.status, orjson.dumps(error.to_dict(request_id)), JSON_TYPE)
+            await _send(
+                send, error.status, orjson.dumps(error.to_dict(request_id)), JSON_TYPE, request_id
+            )
             return
         except Exception:
             log.exception("webhook %s failed", request_id)
@@ -53,9 +55,10 @@ class HookEndpoint:
                 "web.incoming_webhook.general.app_error",
                 "The message could not be stored; try again.",
             )
-            await _send(send, 500, orjson.dumps(failure.to_dict(request_id)), JSON_TYPE)
+            await _send(send, 500, orjson.dumps(failure.to_dict(request_id)), JSON_TYPE, request_id)
             return
-        await send({"type": "http.response.start", "status": 200, "headers": OK_HEADERS})
+        answer = [*OK_HEADERS, (b"x-request-id", request_id.encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
 
     def _key(self, scope: Scope) -> str:
@@ -98,7 +101,13 @@ def is_hook_path(path: str) -> bool:
     return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: tuple[bytes, bytes]) -> None:
-    headers = [content_type, (b"content-length", str(len(body)).encode())]
+async def _send(
+    send: Send, status: int, body: bytes, content_type: tuple[bytes, bytes], request_id: str
+) -> None:
+    headers = [
+        content_type,
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
