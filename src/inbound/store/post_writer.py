@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -78,11 +79,29 @@ class SqliteWriter:
     writer thread.
     """
 
+    CHECKPOINT_SECONDS = 0.5
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._conn: sqlite3.Connection | None = None
         self._sql = _statements("MAX")
+        self._checkpointer: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL back into the database off the commit path. Left to SQLite, every
+        thousandth page's COMMIT would do it (with fsyncs) while the next batch waits."""
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=1000")
+            while not self._stop.wait(self.CHECKPOINT_SECONDS):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # busy: try again next round
+                    continue
+        finally:
+            conn.close()
 
     async def commit(self, plan: WritePlan) -> Notified:
         loop = asyncio.get_running_loop()
@@ -96,6 +115,9 @@ class SqliteWriter:
         return notified
 
     async def close(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
         self._executor.shutdown(wait=True)
 
@@ -104,6 +126,11 @@ class SqliteWriter:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             for pragma in SQLITE_PRAGMAS:
                 self._conn.execute(pragma)
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
         self._conn.execute("BEGIN IMMEDIATE")
         return self._conn
 

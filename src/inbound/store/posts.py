@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import Post
@@ -32,6 +32,11 @@ POST_COLUMNS = (
 
 def post_row(post: Post) -> dict[str, Any]:
     return dict(zip(POST_COLUMNS, post_values(post), strict=True))
+
+
+def _replies_to(root_id: str) -> Any:
+    """Replies of ``root_id``, phrased so the partial index on replies applies."""
+    return and_(posts.c.root_id == root_id, posts.c.root_id != "")
 
 
 def post_values(post: Post) -> tuple[Any, ...]:
@@ -83,7 +88,7 @@ async def get_post_by_id(
 async def get_thread(conn: AsyncConnection, root_id: str) -> list[Post]:
     stmt = (
         select(posts)
-        .where(or_(posts.c.id == root_id, posts.c.root_id == root_id), posts.c.delete_at == 0)
+        .where(or_(posts.c.id == root_id, _replies_to(root_id)), posts.c.delete_at == 0)
         .order_by(posts.c.create_at, posts.c.id)
     )
     return await _fetch(conn, stmt)
@@ -94,7 +99,7 @@ async def count_replies(conn: AsyncConnection, root_ids: Sequence[str]) -> dict[
         return {}
     stmt = (
         select(posts.c.root_id, func.count())
-        .where(posts.c.root_id.in_(root_ids), posts.c.delete_at == 0)
+        .where(posts.c.root_id.in_(root_ids), posts.c.root_id != "", posts.c.delete_at == 0)
         .group_by(posts.c.root_id)
     )
     return {root: int(n) for root, n in (await conn.execute(stmt)).all()}
@@ -162,6 +167,6 @@ async def update_post(conn: AsyncConnection, post_id: str, **values: Any) -> Non
 async def delete_thread(conn: AsyncConnection, root_id: str, *, at: int) -> None:
     await conn.execute(
         update(posts)
-        .where(or_(posts.c.id == root_id, posts.c.root_id == root_id), posts.c.delete_at == 0)
+        .where(or_(posts.c.id == root_id, _replies_to(root_id)), posts.c.delete_at == 0)
         .values(delete_at=at, update_at=at)
     )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -152,7 +153,13 @@ posts = Table(
     _text("metadata"),
     Index("ix_posts_channel_id_create_at_id", "channel_id", "create_at", "id"),
     Index("ix_posts_channel_id_update_at", "channel_id", "update_at"),
-    Index("ix_posts_root_id", "root_id"),
+    # Most posts are roots: index only replies (queries add ``root_id <> ''`` to use it).
+    Index(
+        "ix_posts_root_id",
+        "root_id",
+        sqlite_where=text("root_id <> ''"),
+        postgresql_where=text("root_id <> ''"),
+    ),
 )
 
 incoming_hooks = Table(

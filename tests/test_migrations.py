@@ -1,0 +1,19 @@
+"""The migrations build exactly the schema that store/tables.py describes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from inbound.store.tables import metadata
+
+
+def test_migrated_schema_matches_tables(sqlite_template: Path) -> None:
+    engine = create_engine(f"sqlite:///{sqlite_template}")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert diff == []
