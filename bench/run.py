@@ -406,6 +406,7 @@ def seed_posts(db: Db, channel_id: str, user_id: str, count: int) -> None:
             await conn.execute(
                 "UPDATE channels SET total_msg_count = $1 WHERE id = $2", count, channel_id
             )
+            await conn.execute("ANALYZE posts")  # what autovacuum does after a bulk load
         finally:
             await conn.close()
 
