@@ -127,6 +127,8 @@ class SqliteWriter:
             for pragma in SQLITE_PRAGMAS:
                 self._conn.execute(pragma)
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            # Post ids are random, so their index takes inserts all over: keep it in memory.
+            self._conn.execute("PRAGMA cache_size=-16384")
             self._checkpointer = threading.Thread(
                 target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True
             )
