@@ -24,6 +24,20 @@ CHANNEL_ADMIN = "channel_admin"
 OPEN, PRIVATE, DIRECT, GROUP = "O", "P", "D", "G"
 _ID_RE = re.compile(r"[a-z0-9]{26}")
 
+# Props only the server sets: a client may never spoof a webhook, bot or plugin post.
+SERVER_OWNED_PROPS = frozenset(
+    {
+        "from_webhook",
+        "override_username",
+        "override_icon_url",
+        "override_icon_emoji",
+        "webhook_display_name",
+        "from_bot",
+        "from_plugin",
+        "attachments",
+    }
+)
+
 
 _random_pool = bytearray()
 

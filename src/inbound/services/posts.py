@@ -6,33 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound import wire
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
-from inbound.models import DIRECT, Channel, Post, User, new_id, now_ms
+from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_id, now_ms
 from inbound.services.events import Event
 from inbound.services.permissions import readable_channel
 from inbound.services.server import Server
 from inbound.services.writer import PostBatch
+from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
-from inbound.store.tables import channel_members, users
 
-# Props only the server sets: a client may never spoof a webhook, bot or plugin post.
-SERVER_OWNED_PROPS = frozenset(
-    {
-        "from_webhook",
-        "override_username",
-        "override_icon_url",
-        "override_icon_emoji",
-        "webhook_display_name",
-        "from_bot",
-        "from_plugin",
-        "attachments",
-    }
-)
 MAX_PER_PAGE = 200
 
 
@@ -61,13 +47,7 @@ async def mentioned_members(
         return [u for u in channel.name.split("__") if u != poster_id or notify_poster]
     if not mentions.usernames:
         return []
-    joined = users.join(channel_members, channel_members.c.user_id == users.c.id)
-    stmt = (
-        select(users.c.id)
-        .select_from(joined)
-        .where(channel_members.c.channel_id == channel.id, users.c.username.in_(mentions.usernames))
-    )
-    found = list((await conn.execute(stmt)).scalars())
+    found = await channel_store.get_member_ids_by_usernames(conn, channel.id, mentions.usernames)
     return [u for u in found if u != poster_id or notify_poster]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 
 from sqlalchemy import and_, or_, select, update
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import DIRECT, GROUP, OPEN, Channel, ChannelMember
 from inbound.store.db import fetch_all, fetch_one
-from inbound.store.tables import channel_members, channels
+from inbound.store.tables import channel_members, channels, users
 
 
 async def insert_channel(conn: AsyncConnection, channel: Channel) -> None:
@@ -101,8 +102,16 @@ async def list_channel_members(
     return await fetch_all(conn, stmt, ChannelMember)
 
 
-async def get_member_user_ids(conn: AsyncConnection, channel_id: str) -> list[str]:
-    stmt = select(channel_members.c.user_id).where(channel_members.c.channel_id == channel_id)
+async def get_member_ids_by_usernames(
+    conn: AsyncConnection, channel_id: str, usernames: Collection[str]
+) -> list[str]:
+    """Ids of the channel's members among ``usernames`` (lower-case)."""
+    joined = users.join(channel_members, channel_members.c.user_id == users.c.id)
+    stmt = (
+        select(users.c.id)
+        .select_from(joined)
+        .where(channel_members.c.channel_id == channel_id, users.c.username.in_(list(usernames)))
+    )
     return list((await conn.execute(stmt)).scalars())
 
 

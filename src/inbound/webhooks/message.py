@@ -13,24 +13,13 @@ import orjson
 
 from inbound.errors import BadRequest
 from inbound.mentions import Mentions, find_mentions
+from inbound.models import SERVER_OWNED_PROPS
 from inbound.webhooks.blocks import blocks_to_markdown
 from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import ATTACHMENT_LINK, Lookups, mrkdwn_to_markdown, translate
 from inbound.webhooks.split import split_text
 
 MAX_PROPS_CHARS = 760_000
-SERVER_OWNED_PROPS = frozenset(
-    {
-        "from_webhook",
-        "override_username",
-        "override_icon_url",
-        "override_icon_emoji",
-        "webhook_display_name",
-        "from_bot",
-        "from_plugin",
-        "attachments",
-    }
-)
 ALLOWED_TYPES = ("", "slack_attachment")
 SLACK_ATTACHMENT = "slack_attachment"
 
