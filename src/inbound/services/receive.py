@@ -142,9 +142,10 @@ def invalid_hook() -> BadRequest:
 
 
 async def resolve_key(server: Server, key: str) -> ResolvedHook:
-    cached = server.hook_cache.get(key)
-    if cached is not None:
-        return cached
+    return await server.hook_cache.get(key, lambda k: _load_hook(server, k))
+
+
+async def _load_hook(server: Server, key: str) -> ResolvedHook:
     async with server.db.connect() as conn:
         hook = await hook_store.get_hook_by_id(conn, key)
         if hook is None:
@@ -155,9 +156,7 @@ async def resolve_key(server: Server, key: str) -> ResolvedHook:
         channel = await channel_store.get_channel_by_id(
             conn, hook.channel_id, include_deleted=False
         )
-    resolved = ResolvedHook(hook, creator, channel)
-    server.hook_cache.put(key, resolved)
-    return resolved
+    return ResolvedHook(hook, creator, channel)
 
 
 def channel_not_found(name: str) -> NotFound:

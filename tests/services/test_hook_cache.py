@@ -1,0 +1,94 @@
+"""The hook cache: one lookup per key at a time, stale answers only while refreshing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from inbound.models import IncomingHook
+from inbound.services.hook_cache import HookCache, ResolvedHook
+
+
+def _resolved(name: str) -> ResolvedHook:
+    return ResolvedHook(
+        IncomingHook("k" * 26, "c" * 26, "t" * 26, "u" * 26, display_name=name), None, None
+    )
+
+
+class Loader:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.gate = asyncio.Event()
+        self.name = "v1"
+
+    async def __call__(self, key: str) -> ResolvedHook:
+        self.calls += 1
+        await self.gate.wait()
+        return _resolved(self.name)
+
+
+def test_concurrent_misses_share_one_lookup() -> None:
+    async def main() -> None:
+        cache, load = HookCache(), Loader()
+        waiters = [asyncio.create_task(cache.get("key", load)) for _ in range(50)]
+        await asyncio.sleep(0)
+        load.gate.set()
+        results = await asyncio.gather(*waiters)
+        assert load.calls == 1 and {r.hook.display_name for r in results} == {"v1"}
+        assert (await cache.get("key", load)).hook.display_name == "v1" and load.calls == 1
+
+    asyncio.run(main())
+
+
+def test_expired_entry_is_served_while_one_refresh_runs() -> None:
+    async def main() -> None:
+        cache, load = HookCache(ttl=0.0), Loader()
+        load.gate.set()
+        await cache.get("key", load)
+        load.gate.clear()
+        load.name = "v2"
+        refresh = asyncio.create_task(cache.get("key", load))
+        await asyncio.sleep(0)
+        stale = await asyncio.gather(*(cache.get("key", load) for _ in range(20)))
+        assert {r.hook.display_name for r in stale} == {"v1"} and load.calls == 2
+        load.gate.set()
+        assert (await refresh).hook.display_name == "v2"
+
+    asyncio.run(main())
+
+
+def test_clear_forgets_at_once_even_during_a_load() -> None:
+    async def main() -> None:
+        cache, load = HookCache(), Loader()
+        pending = asyncio.create_task(cache.get("key", load))
+        await asyncio.sleep(0)
+        cache.clear()
+        load.gate.set()
+        await pending
+        load.name = "v2"
+        assert (await cache.get("key", load)).hook.display_name == "v2" and load.calls == 2
+
+    asyncio.run(main())
+
+
+def test_a_failed_lookup_reaches_every_waiter_and_is_not_cached() -> None:
+    async def main() -> None:
+        cache = HookCache()
+        calls = 0
+
+        async def failing(key: str) -> ResolvedHook:
+            nonlocal calls
+            calls += 1
+            await asyncio.sleep(0.01)
+            raise LookupError(key)
+
+        results = await asyncio.gather(
+            *(cache.get("key", failing) for _ in range(5)), return_exceptions=True
+        )
+        assert calls == 1 and all(isinstance(r, LookupError) for r in results)
+        with pytest.raises(LookupError):
+            await cache.get("key", failing)
+        assert calls == 2
+
+    asyncio.run(main())
