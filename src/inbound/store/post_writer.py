@@ -79,7 +79,7 @@ class SqliteWriter:
     writer thread.
     """
 
-    CHECKPOINT_SECONDS = 0.5
+    CHECKPOINT_SECONDS = 0.1
 
     def __init__(self, path: Path) -> None:
         self.path = path
