@@ -27,6 +27,22 @@ class Http:
         )
         self.headers = {"Authorization": f"Bearer {login.headers['Token']}"}
 
+    def member(self, username: str) -> dict[str, Any]:
+        """A new user (password ``password-123``) in team ``main``."""
+        body = {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": "password-123",
+        }
+        user: dict[str, Any] = self.call("POST", "/api/v4/users", body)
+        team = self.call("GET", "/api/v4/teams/name/main")
+        self.call(
+            "POST",
+            f"/api/v4/teams/{team['id']}/members",
+            {"team_id": team["id"], "user_id": user["id"]},
+        )
+        return user
+
     def call(self, method: str, path: str, body: Any = None) -> Any:
         response = httpx.request(method, f"{self.url}{path}", json=body, headers=self.headers)
         assert response.status_code < 300, response.text

@@ -64,15 +64,7 @@ def test_message_box_posts_and_history_loads_on_scroll(page: Any, live_server: L
 
 def test_direct_message_url_and_permalink(page: Any, live_server: LiveServer) -> None:
     http = Http(live_server)
-    bob = http.call(
-        "POST",
-        "/api/v4/users",
-        {"username": "bob", "email": "bob@example.com", "password": "password-123"},
-    )
-    team = http.call("GET", "/api/v4/teams/name/main")
-    http.call(
-        "POST", f"/api/v4/teams/{team['id']}/members", {"team_id": team["id"], "user_id": bob["id"]}
-    )
+    http.member("bob")
     town = _town(http)
     post = http.call(
         "POST", "/api/v4/posts", {"channel_id": town["id"], "message": "the one to find"}
@@ -150,15 +142,7 @@ def test_console_users_create_promote_and_deactivate(page: Any, live_server: Liv
 
 def test_non_admin_sees_no_console(page: Any, live_server: LiveServer) -> None:
     http = Http(live_server)
-    dan = http.call(
-        "POST",
-        "/api/v4/users",
-        {"username": "dan", "email": "dan@example.com", "password": "password-123"},
-    )
-    team = http.call("GET", "/api/v4/teams/name/main")
-    http.call(
-        "POST", f"/api/v4/teams/{team['id']}/members", {"team_id": team["id"], "user_id": dan["id"]}
-    )
+    http.member("dan")
     login(page, "dan", "password-123")
     expect(page.locator("text=System Console")).to_have_count(0)
     page.goto("/admin_console/integrations/integration_management")
@@ -175,15 +159,7 @@ def test_mention_raises_a_browser_notification(browser: Any, live_server: LiveSe
     )
     page = context.new_page()
     http = Http(live_server)
-    eve = http.call(
-        "POST",
-        "/api/v4/users",
-        {"username": "eve", "email": "eve@example.com", "password": "password-123"},
-    )
-    team = http.call("GET", "/api/v4/teams/name/main")
-    http.call(
-        "POST", f"/api/v4/teams/{team['id']}/members", {"team_id": team["id"], "user_id": eve["id"]}
-    )
+    http.member("eve")
     town = _town(http)
     hook = http.call("POST", "/api/v4/hooks/incoming", {"channel_id": town["id"]})
     login(page, "eve", "password-123")
