@@ -153,3 +153,33 @@ def test_team_lookup_and_membership_rules(api: Api) -> None:
     assert [t["name"] for t in api.get("/api/v4/users/me/teams", token).json()] == ["main"]
     assert api.get("/api/v4/teams/name/main", token).json()["id"] == api.team["id"]
     assert_error(api.get("/api/v4/teams/name/nosuch", token), 404, "app.team.get.find.app_error")
+
+
+def test_team_admin_role_by_api(api: Api) -> None:
+    lead, lead_token = api.new_user("lead")
+    member, member_token = api.new_user("member")
+    path = f"/api/v4/teams/{api.team['id']}/members/{lead['id']}/roles"
+    assert_error(
+        api.put(path, member_token, json={"roles": "team_user team_admin"}),
+        403,
+        "api.context.permissions.app_error",
+    )
+    assert api.put(path, json={"roles": "team_user team_admin"}).json() == {"status": "OK"}
+    members = {m["user_id"]: m for m in api.get(f"/api/v4/teams/{api.team['id']}/members").json()}
+    assert (
+        members[lead["id"]]["roles"] == "team_user team_admin"
+        and members[lead["id"]]["scheme_admin"] is True
+    )
+    promote = api.put(
+        f"/api/v4/teams/{api.team['id']}/members/{member['id']}/roles",
+        lead_token,
+        json={"roles": "team_user team_admin"},
+    )
+    assert promote.status_code == 200  # team admins manage their team
+    hook = api.post(
+        "/api/v4/hooks/incoming", lead_token, json={"channel_id": api.channel("town-square")["id"]}
+    )
+    assert hook.status_code == 201  # and its webhooks
+    assert_error(
+        api.put(path, json={"roles": "boss"}), 400, "api.team.update_team_member_roles.bad_role"
+    )

@@ -23,6 +23,7 @@ from inbound.models import (
 )
 from inbound.services.permissions import (
     ADD_TEAM_MEMBERS,
+    MANAGE_TEAM,
     readable_team,
     require_team_permission,
 )
@@ -150,3 +151,31 @@ async def list_members(
         return await team_store.list_team_members(
             conn, team_id, offset=page * per_page, limit=per_page
         )
+
+
+TEAM_ROLES = frozenset({TEAM_USER, TEAM_ADMIN})
+
+
+async def update_member_roles(
+    server: Server, actor: User, team_id: str, user_id: str, roles: str
+) -> TeamMember:
+    """Mattermost's ``PUT /teams/{id}/members/{user_id}/roles``: team admins and system admins."""
+    wanted = roles.split()
+    if not wanted or not set(wanted) <= TEAM_ROLES or TEAM_USER not in wanted:
+        raise BadRequest(
+            "api.team.update_team_member_roles.bad_role",
+            "Roles must be 'team_user' or 'team_user team_admin'.",
+        )
+    async with server.db.begin() as conn:
+        if await team_store.get_team_by_id(conn, team_id) is None:
+            raise team_not_found()
+        await require_team_permission(conn, server.config, actor, team_id, MANAGE_TEAM)
+        member = await team_store.get_team_member(conn, team_id, user_id)
+        if member is None:
+            raise NotFound(
+                "app.team.get_member.missing.app_error", "The user is not a member of this team."
+            )
+        member.roles = " ".join(r for r in (TEAM_USER, TEAM_ADMIN) if r in wanted)
+        await team_store.upsert_team_member(conn, member)
+    server.hooks_changed()
+    return member

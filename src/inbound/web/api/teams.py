@@ -18,7 +18,7 @@ from inbound.web.api.deps import (
     path_id,
     text_field,
 )
-from inbound.web.responses import json_response
+from inbound.web.responses import json_response, status_ok
 
 router = APIRouter(prefix="/api/v4/teams")
 
@@ -86,6 +86,25 @@ async def add_member(
     user_id = path_id(text_field(body, "user_id", required=True), "user_id")
     member = await teams.add_member(server, actor, path_id(team_id, "team_id"), user_id)
     return json_response(wire.team_member_json(member), status=201)
+
+
+@router.put("/{team_id}/members/{user_id}/roles")
+async def update_member_roles(
+    team_id: str,
+    user_id: str,
+    request: Request,
+    actor: User = Depends(current_user),
+    server: Server = Depends(get_server),
+) -> Response:
+    body = await json_object(request)
+    await teams.update_member_roles(
+        server,
+        actor,
+        path_id(team_id, "team_id"),
+        path_id(user_id, "user_id"),
+        text_field(body, "roles", required=True),
+    )
+    return status_ok()
 
 
 @router.get("/{team_id}/members")
