@@ -35,10 +35,17 @@ def strip_code(text: str) -> str:
     return _CODE_SPAN.sub(" ", _FENCE.sub(" ", text))
 
 
+NO_MENTIONS = Mentions()
+
+
 def find_mentions(text: str) -> Mentions:
+    if "@" not in text:  # most texts: skip both scans
+        return NO_MENTIONS
+    if "`" in text or "~~~" in text:
+        text = strip_code(text)
     names: set[str] = set()
     channel = here = False
-    for match in _MENTION.finditer(strip_code(text)):
+    for match in _MENTION.finditer(text):
         name = match.group(1).lower().rstrip(".-_")
         if name in CHANNEL_WIDE:
             channel = True

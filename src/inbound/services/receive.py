@@ -215,17 +215,23 @@ async def _direct_channel(server: Server, creator: User, override: str) -> Chann
     return channel
 
 
+def _texts(request: WebhookRequest) -> list[str]:
+    """Every string Slack markup may hide in: text, attachment text fields, field values."""
+    texts = [request.text]
+    for attachment in request.attachments:
+        texts.extend(attachment.get(k, "") for k in ("pretext", "text", "title"))
+        texts.extend(f["value"] for f in attachment.get("fields", ()))
+    if request.blocks:
+        texts.append(str(request.blocks))
+    return texts
+
+
 def _referenced(request: WebhookRequest) -> tuple[set[str], set[str]]:
     """The ``<@ID>`` and ``<#ID>`` references anywhere in the message (no I/O)."""
     user_ids: set[str] = set()
     channel_ids: set[str] = set()
-    texts = [
-        request.text,
-        *(str(a) for a in request.attachments),
-        str(request.blocks) if request.blocks else "",
-    ]
-    for text in texts:
-        if "<" in text:
+    for text in _texts(request):
+        if "<@" in text or "<#" in text:
             users, channels = referenced_ids(text)
             user_ids |= users
             channel_ids |= channels

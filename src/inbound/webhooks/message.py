@@ -6,7 +6,6 @@ set here, never from the client) → split long text into pieces, attachments on
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,9 +82,19 @@ def render(request: WebhookRequest, lookups: Lookups, *, slack_format: bool) -> 
         else:
             text = blocks_to_markdown(request.blocks, lambda s: translate(s, lookups))
     attachments = [_attachment(a, lookups, slack=slack_format) for a in request.attachments]
-    rendered = copy(request)  # a shallow copy: dataclasses.replace re-runs __init__ and is slow
-    rendered.text, rendered.attachments, rendered.props = text, attachments, props
-    return rendered
+    return WebhookRequest(
+        text=text,
+        channel=request.channel,
+        username=request.username,
+        icon_url=request.icon_url,
+        icon_emoji=request.icon_emoji,
+        type=request.type,
+        attachments=attachments,
+        props=props,
+        priority=request.priority,
+        root_id=request.root_id,
+        blocks=request.blocks,
+    )
 
 
 def mentions_in(request: WebhookRequest) -> Mentions:
