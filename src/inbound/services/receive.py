@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.errors import BadRequest, Disabled, Forbidden, NotFound
 from inbound.models import DIRECT, OPEN, Channel, Post, User, new_id, now_ms
-from inbound.services.channels import direct_channel_name, get_or_create_direct
+from inbound.services.channels import get_or_create_direct
 from inbound.services.hook_cache import ResolvedHook
 from inbound.services.permissions import can_read_channel
 from inbound.services.posts import check_root, mentioned_members
@@ -202,15 +202,10 @@ def _locked(override: str) -> Forbidden:
 async def _direct_channel(server: Server, creator: User, override: str) -> Channel:
     async with server.db.connect() as conn:
         user = await user_store.get_user_by_username(conn, override[1:])
-        if user is None:
-            raise BadRequest(
-                "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
-            )
-        existing = await channel_store.get_channel_by_name(
-            conn, "", direct_channel_name(creator.id, user.id)
+    if user is None:
+        raise BadRequest(
+            "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
         )
-    if existing is not None:
-        return existing
     channel, _created = await get_or_create_direct(server, None, creator.id, user.id)
     return channel
 
