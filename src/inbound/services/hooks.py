@@ -6,7 +6,8 @@ Receiving a payload lives in ``inbound.services.receive``; both share ``HookCach
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -85,15 +86,14 @@ class HookFields:
 
     @classmethod
     def of(cls, hook: IncomingHook) -> HookFields:
-        return cls(
-            hook.channel_id,
-            hook.display_name,
-            hook.description,
-            hook.username,
-            hook.icon_url,
-            hook.channel_locked,
-            hook.message_format,
-        )
+        return cls(**{f.name: getattr(hook, f.name) for f in dataclass_fields(cls)})
+
+    def apply_to(self, hook: IncomingHook) -> dict[str, Any]:
+        """Set these fields on ``hook``; returns them as column values."""
+        values = asdict(self)
+        for name, value in values.items():
+            setattr(hook, name, value)
+        return values
 
 
 def check_hook_username(username: str, config: Config) -> None:
@@ -164,19 +164,9 @@ async def create_hook(
         check_hook_username(fields.username, config)
         now = now_ms()
         hook = IncomingHook(new_id(), channel.id, channel.team_id, owner.id, now, now)
-        _apply(hook, fields)
+        fields.apply_to(hook)
         await hook_store.insert_hook(conn, hook)
     return hook
-
-
-def _apply(hook: IncomingHook, fields: HookFields) -> None:
-    hook.channel_id = fields.channel_id
-    hook.display_name = fields.display_name
-    hook.description = fields.description
-    hook.username = fields.username
-    hook.icon_url = fields.icon_url
-    hook.channel_locked = fields.channel_locked
-    hook.message_format = fields.message_format
 
 
 async def _managed_hook(
@@ -278,13 +268,10 @@ async def update_hook(
             if owner is None or not await can_read_channel(conn, owner, channel):
                 raise permission_denied("The hook's owner cannot read that channel.")
         check_hook_username(fields.username, config)
-        _apply(hook, fields)
         hook.update_at = now_ms()
-        values = {
-            k: getattr(hook, k)
-            for k in (*LIMITS, "channel_id", "channel_locked", "message_format", "update_at")
-        }
-        await hook_store.update_hook(conn, hook.id, **values)
+        await hook_store.update_hook(
+            conn, hook.id, update_at=hook.update_at, **fields.apply_to(hook)
+        )
     server.hooks_changed()
     return hook
 
