@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# A mention is @ followed by a username, not preceded by a word character (so emails don't count).
-_MENTION = re.compile(r"(?<![\w@])@([a-z0-9.\-_]+)", re.IGNORECASE)
+# A mention is @ followed by a username, not preceded by a word character (so emails don't
+# count). The pattern starts with the literal "@" so the scan jumps from one "@" to the next;
+# a lookbehind first would make the engine stop at every character of a long log.
+_MENTION = re.compile(r"@([a-z0-9.\-_]+)", re.IGNORECASE)
+_WORD_OR_AT = re.compile(r"[\w@]")
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 CHANNEL_WIDE = frozenset({"channel", "all"})
@@ -46,6 +49,9 @@ def find_mentions(text: str) -> Mentions:
     names: set[str] = set()
     channel = here = False
     for match in _MENTION.finditer(text):
+        start = match.start()
+        if start and _WORD_OR_AT.match(text, start - 1):
+            continue
         name = match.group(1).lower().rstrip(".-_")
         if name in CHANNEL_WIDE:
             channel = True

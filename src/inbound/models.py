@@ -6,7 +6,6 @@ Mattermost; deletes are soft (``delete_at`` != 0).
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import time
@@ -40,18 +39,44 @@ SERVER_OWNED_PROPS = frozenset(
 
 
 _random_pool = bytearray()
+# Mattermost's id alphabet is 32 characters: each random byte's low 5 bits pick one.
+_ALPHABET = b"234567abcdefghijklmnopqrstuvwxyz"  # ascending, so time prefixes sort as text
+_BYTE_TO_CHAR = bytes(_ALPHABET[b & 31] for b in range(256))
+_TIME_CHARS = 10  # 50 bits of milliseconds: enough until the year 37,000
+_last_prefix: tuple[int, bytes] = (-1, b"")
+
+
+def _random_chars(count: int) -> bytes:
+    """``count`` random id characters; the bits come from os.urandom, 4 KiB at a time."""
+    if len(_random_pool) < count:
+        _random_pool.extend(os.urandom(4096))
+    chunk = bytes(_random_pool[-count:])
+    del _random_pool[-count:]
+    return chunk.translate(_BYTE_TO_CHAR)
 
 
 def new_id() -> str:
-    """A random 26-char id in Mattermost's alphabet (lowercase base32 of 128 random bits).
+    """A random 26-character id of lowercase letters and digits (130 random bits), as
+    Mattermost's. Secrets (hook keys, tokens) are ids like this one."""
+    return _random_chars(ID_LENGTH).decode("ascii")
 
-    The bits come from os.urandom, read 4 KiB at a time: one system call per 256 ids.
-    """
-    if len(_random_pool) < 16:
-        _random_pool.extend(os.urandom(4096))
-    chunk = bytes(_random_pool[-16:])
-    del _random_pool[-16:]
-    return base64.b32encode(chunk).decode("ascii").lower()[:ID_LENGTH]
+
+def new_time_id(at_ms: int) -> str:
+    """An id that sorts by creation time: the millisecond clock in 10 characters, then 16
+    random ones (80 bits). For rows inserted in time order whose time is public anyway
+    (posts): their primary-key index takes them at its right edge instead of all over, so a
+    group commit dirties a few index pages instead of one per post. Never for secrets."""
+    global _last_prefix
+    last_ms, prefix = _last_prefix
+    if at_ms != last_ms:
+        chars = bytearray(_TIME_CHARS)
+        value = at_ms
+        for i in range(_TIME_CHARS - 1, -1, -1):
+            chars[i] = _ALPHABET[value & 31]
+            value >>= 5
+        prefix = bytes(chars)
+        _last_prefix = (at_ms, prefix)
+    return (prefix + _random_chars(ID_LENGTH - _TIME_CHARS)).decode("ascii")
 
 
 def is_valid_id(value: str) -> bool:

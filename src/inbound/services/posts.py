@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound import wire
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
-from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_id, now_ms
+from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
 from inbound.services.events import Event
 from inbound.services.permissions import readable_channel
 from inbound.services.server import Server
@@ -91,7 +91,7 @@ async def create_post(
             conn, channel, mentions, poster_id=actor.id, notify_poster=False
         )
     now = now_ms()
-    post = Post(new_id(), channel.id, actor.id, message, now, now, root_id=root_id)
+    post = Post(new_time_id(now), channel.id, actor.id, message, now, now, root_id=root_id)
     post.props = client_props(props)
     batch = PostBatch(
         channel,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.errors import BadRequest, Disabled, Forbidden, NotFound
-from inbound.models import DIRECT, OPEN, Channel, Post, User, new_id, now_ms
+from inbound.models import DIRECT, OPEN, Channel, Post, User, new_time_id, now_ms
 from inbound.services.channels import get_or_create_direct
 from inbound.services.hook_cache import ResolvedHook
 from inbound.services.permissions import can_read_channel
@@ -119,7 +119,7 @@ def _posts(
     metadata = {"priority": request.priority} if request.priority else {}
     return [
         Post(
-            new_id(),
+            new_time_id(now + i),
             channel.id,
             creator.id,
             piece.message,

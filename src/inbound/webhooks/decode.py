@@ -9,8 +9,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
@@ -33,10 +36,11 @@ _MULTIPART_ALIASES = {"channelname": "channel", "iconurl": "icon_url", "iconemoj
 _MULTIPART_JSON = ("attachments", "props")
 
 
-def media_type(content_type: str) -> tuple[str, dict[str, str]]:
+@functools.lru_cache(maxsize=256)  # senders repeat a handful of headers (not the exceptions)
+def media_type(content_type: str) -> tuple[str, Mapping[str, str]]:
     """``(type, params)`` of a Content-Type header; a malformed header is a 400."""
     if not content_type.strip():
-        return "", {}
+        return "", MappingProxyType({})
     main, *params = content_type.split(";")
     kind = main.strip().lower()
     if not _MEDIA_TYPE.match(kind) or not all(_PARAM.match(p) for p in params if p.strip()):
@@ -44,7 +48,7 @@ def media_type(content_type: str) -> tuple[str, dict[str, str]]:
             MEDIA_TYPE_ERROR, f"The Content-Type header {content_type!r} is malformed."
         )
     _, options = parse_options_header(content_type)
-    return kind, {k.decode().lower(): v.decode() for k, v in options.items()}
+    return kind, MappingProxyType({k.decode().lower(): v.decode() for k, v in options.items()})
 
 
 def decode(body: bytes, content_type: str = "", query: bytes = b"") -> WebhookRequest:

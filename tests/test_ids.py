@@ -1,0 +1,35 @@
+"""Ids: Mattermost's shape (26 lowercase letters and digits); post ids sort by time."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inbound.models import ID_LENGTH, is_valid_id, new_id, new_time_id
+
+
+def test_random_ids_are_valid_and_distinct() -> None:
+    ids = [new_id() for _ in range(20_000)]
+    assert all(is_valid_id(i) for i in ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_random_ids_use_the_whole_alphabet_in_every_position() -> None:
+    ids = [new_id() for _ in range(5_000)]
+    for position in range(ID_LENGTH):
+        assert len({i[position] for i in ids}) == 32  # no position is fixed or biased to a few
+
+
+@given(st.integers(0, 2**50 - 1), st.integers(0, 2**50 - 1))
+def test_time_ids_sort_as_their_times(a: int, b: int) -> None:
+    first, second = new_time_id(a), new_time_id(b)
+    assert is_valid_id(first) and is_valid_id(second)
+    if a < b:
+        assert first < second
+    elif a > b:
+        assert first > second
+
+
+def test_time_ids_in_one_millisecond_differ() -> None:
+    ids = {new_time_id(1_790_000_000_000) for _ in range(10_000)}
+    assert len(ids) == 10_000
