@@ -8,7 +8,8 @@
 Server on core 0 (taskset), wrk with a Lua script on core 1, 64 connections, a mix of real
 payloads (short text, the Markdown table, attachments, an 8,200-character log that splits into
 3 posts, an @channel mention). In the same run: the baseline (a bare raw ASGI app on the same
-uvicorn settings and core), the read path on a channel of BENCH_READ_POSTS posts (default
+uvicorn settings and core), the issue's prototype as a yardstick (bench/prototype_app.py: parse,
+one row, group commit; BENCH_PROTOTYPE=0 skips it), the read path on a channel of BENCH_READ_POSTS posts (default
 1,000,000), and fan-out to 200 websocket clients. Every request carries a unique token, so after
 the run the stored posts are checked against the 200s: zero lost, zero duplicated, no half
 messages. Ends with one machine-readable RESULT line per database.
@@ -54,6 +55,7 @@ SECONDS = env_int("BENCH_SECONDS", 20)
 READ_POSTS = env_int("BENCH_READ_POSTS", 1_000_000)
 FANOUT_CLIENTS = env_int("BENCH_FANOUT_CLIENTS", 200)
 FANOUT_RATE = env_int("BENCH_FANOUT_RATE", 100)
+PROTOTYPE = env_int("BENCH_PROTOTYPE", 1)  # 0: skip the prototype yardstick
 
 
 def taskset(core: int) -> list[str]:
@@ -183,13 +185,14 @@ def start_inbound(database_url: str, port: int, log: Path) -> Proc:
     return Proc(popen)
 
 
-def start_baseline(port: int, log: Path) -> Proc:
+def start_bare(app: str, port: int, log: Path, env: dict[str, str] | None = None) -> Proc:
+    """A bench-only ASGI app (the baseline or the prototype) on inbound's uvicorn settings."""
     command = [
         *taskset(0),
         str(VENV_BIN / "python"),
         "-m",
         "uvicorn",
-        "baseline_app:app",
+        app,
         "--port",
         str(port),
         "--loop",
@@ -201,7 +204,11 @@ def start_baseline(port: int, log: Path) -> Proc:
         "warning",
     ]
     popen = subprocess.Popen(
-        command, cwd=Path(__file__).parent, stdout=log.open("ab"), stderr=subprocess.STDOUT
+        command,
+        cwd=Path(__file__).parent,
+        env={**os.environ, **(env or {})},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     wait_ready(f"http://127.0.0.1:{port}", "/")
     return Proc(popen)
@@ -515,14 +522,25 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
     check = verify(db, setup.channel_id, load.ok + warm)
 
     base_port = free_port()
-    baseline = start_baseline(base_port, log)
+    baseline = start_bare("baseline_app:app", base_port, log)
     base = run_wrk(f"http://127.0.0.1:{base_port}/hooks/x", payload_dir, SECONDS, baseline, script)
     baseline.stop()
+    prototype_load = None
+    if PROTOTYPE:
+        proto_url = database_url if not db.sqlite else f"sqlite:///{work / 'prototype.db'}"
+        proto = start_bare(
+            "prototype_app:app", base_port, log, {"PROTOTYPE_DATABASE_URL": proto_url}
+        )
+        url = f"http://127.0.0.1:{base_port}/hooks/x"
+        run_wrk(url, payload_dir, 2, proto, script)  # warm-up, as for inbound
+        prototype_load = run_wrk(url, payload_dir, SECONDS, proto, script)
+        proto.stop()
 
     result: dict[str, Any] = {
         "label": label,
         "load": load,
         "baseline": base,
+        "prototype": prototype_load,
         "check": check,
         "rss": rss,
     }
@@ -564,6 +582,16 @@ def report(result: dict[str, Any]) -> str:
         f"baseline  {base.rps:9.0f} req/s  p50 {base.p50_ms:6.2f} ms  p99 {base.p99_ms:6.2f} ms  p99.9 {base.p999_ms:6.2f} ms  "
         f"errors {base.errors}  server CPU {base.server_cpu_us:6.1f} µs/req  wrk CPU {base.generator_cpu_pct:4.0f}%",
         f"ratio     {ratio:.2f}  (webhook throughput / baseline throughput)",
+    ]
+    proto: Load | None = result["prototype"]
+    if proto is not None:
+        lines += [
+            f"prototype {proto.rps:9.0f} req/s  p50 {proto.p50_ms:6.2f} ms  p99 {proto.p99_ms:6.2f} ms  p99.9 {proto.p999_ms:6.2f} ms  "
+            f"errors {proto.errors}  server CPU {proto.server_cpu_us:6.1f} µs/req  (the issue's prototype: parse, one row, group commit)",
+            f"          prototype / baseline {proto.rps / base.rps:.2f} (the issue measured 0.61-0.76 on its machine); "
+            f"webhook / prototype {load.rps / proto.rps:.2f}",
+        ]
+    lines += [
         f"stored    {check.stored_posts} posts for {check.stored_messages} messages; promised {check.promised}; "
         f"lost {check.lost}, duplicated {check.duplicated}, half messages {check.half_messages}, "
         f"stored-but-unacknowledged (in flight at stop) {check.unacknowledged_stored}",
@@ -585,6 +613,7 @@ def report(result: dict[str, Any]) -> str:
         f"RESULT db={result['label']} ratio={ratio:.3f} webhook_rps={load.rps:.0f} baseline_rps={base.rps:.0f} "
         f"p50_ms={load.p50_ms:.2f} p99_ms={load.p99_ms:.2f} cpu_us={load.server_cpu_us:.1f} "
         f"lost={check.lost} duplicated={check.duplicated} rss_mb={max(rss):.0f}"
+        + (f" prototype_rps={proto.rps:.0f}" if proto is not None else "")
     )
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ import pytest
 
 from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, User, new_id
 from inbound.services.server import writer_backend
-from inbound.services.writer import PostBatch, PostWriter
+from inbound.services.writer import HOOK_TOUCH_MS, PostBatch, PostWriter
 from inbound.store import channels, hooks, posts, teams, users
 from inbound.store import config as config_store
 from inbound.store.db import Database
@@ -192,12 +192,19 @@ def test_group_commit_sums_counters_per_channel_and_touches_hooks(run) -> None:
             for i in range(20)
         ]
         await asyncio.gather(*(writer.write(b) for b in batches))
-        await writer.stop()
         async with db.connect() as conn:
             fresh = await channels.get_channel_by_id(conn, channel.id)
             touched = await hooks.get_hook_by_id(conn, hook.id)
         assert fresh is not None and (fresh.total_msg_count, fresh.last_post_at) == (20, 29)
-        assert touched is not None and touched.last_used_at == 29
+        # last use is kept to the second: written by the first commit, not by every one
+        assert touched is not None and 10 <= touched.last_used_at <= 29
+        first_use = touched.last_used_at
+        later = Post(new_id(), channel.id, hook.user_id, "later", create_at=29 + HOOK_TOUCH_MS)
+        await writer.write(PostBatch(channel, [later], hook_id=hook.id))
+        await writer.stop()
+        async with db.connect() as conn:
+            touched = await hooks.get_hook_by_id(conn, hook.id)
+        assert touched is not None and touched.last_used_at == 29 + HOOK_TOUCH_MS > first_use
 
     run(work)
 

@@ -21,6 +21,7 @@ from inbound.store.posts import post_values
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
+HOOK_TOUCH_MS = 1000
 
 
 @dataclass
@@ -56,7 +57,9 @@ def make_plan(batches: Sequence[PostBatch]) -> WritePlan:
         plan.channels[batch.channel_id] = (total + count, max(latest, at))
         plan.mentions.extend((count, at, batch.channel_id, u) for u in batch.mentioned_user_ids)
         if batch.mention_everyone:
-            plan.everyone.append((count, at, batch.channel_id, batch.exclude_from_mentions))
+            key = (batch.channel_id, batch.exclude_from_mentions)
+            n, latest = plan.everyone.get(key, (0, 0))
+            plan.everyone[key] = (n + count, max(latest, at))
         if batch.viewed_by:
             plan.viewed.append((batch.channel_id, at, at, batch.channel_id, batch.viewed_by))
         if batch.hook_id:
@@ -77,6 +80,7 @@ class PostWriter:
     _queue: list[_Pending] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
+    _hook_touched: dict[str, int] = field(default_factory=dict)  # hook id → last written
     _stopping: bool = False
 
     def start(self) -> None:
@@ -103,12 +107,29 @@ class PostWriter:
         await done
 
     async def _run(self) -> None:
-        while not self._stopping:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._queue:
-                taken, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        slots = asyncio.Semaphore(self.backend.parallel)
+        flushing: set[asyncio.Task[None]] = set()
+
+        async def flush(taken: list[_Pending]) -> None:
+            try:
                 await self._flush(taken)
+            finally:
+                slots.release()
+
+        while True:
+            if self._queue:
+                await slots.acquire()  # while every slot is busy, the queue grows
+                taken, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                task = asyncio.create_task(flush(taken))
+                flushing.add(task)
+                task.add_done_callback(flushing.discard)
+            elif not self._stopping:
+                await self._wake.wait()
+                self._wake.clear()
+            elif flushing:
+                await asyncio.wait(set(flushing))  # then commit whatever queued meanwhile
+            else:
+                return
 
     async def _flush(self, taken: list[_Pending]) -> None:
         try:
@@ -126,7 +147,17 @@ class PostWriter:
             self.on_commit(pending.batch)
 
     async def _commit(self, batches: list[PostBatch]) -> None:
-        notified = await self.backend.commit(make_plan(batches))
+        plan = make_plan(batches)
+        # A hook's last use is shown to the second: a busy hook's row is written once a
+        # second, not in every commit.
+        plan.hooks = {
+            hook_id: at
+            for hook_id, at in plan.hooks.items()
+            if hook_id not in self._hook_touched
+            or at - self._hook_touched[hook_id] >= HOOK_TOUCH_MS
+        }
+        notified = await self.backend.commit(plan)
+        self._hook_touched.update(plan.hooks)
         for batch in batches:
             everyone = notified.get((batch.channel_id, batch.exclude_from_mentions), [])
             batch.notified = (

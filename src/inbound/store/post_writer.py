@@ -25,8 +25,10 @@ INSERT_POST = (
 )
 BUMP_CHANNEL = "UPDATE channels SET total_msg_count = total_msg_count + ?, last_post_at = {greatest}(last_post_at, ?) WHERE id = ?"
 MENTION = "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? WHERE channel_id = ? AND user_id = ?"
-MEMBERS = "SELECT user_id FROM channel_members WHERE channel_id = ? AND user_id <> ?"
-MENTION_ALL = "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? WHERE channel_id = ? AND user_id <> ?"
+MENTION_ALL = (
+    "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? "
+    "WHERE channel_id = ? AND user_id <> ? RETURNING user_id"
+)
 VIEWED = (
     "UPDATE channel_members SET msg_count = (SELECT total_msg_count FROM channels WHERE id = ?), "
     "mention_count = 0, last_viewed_at = ?, last_update_at = ? WHERE channel_id = ? AND user_id = ?"
@@ -41,17 +43,26 @@ class WritePlan:
     mentions: list[tuple[int, int, str, str]] = field(
         default_factory=list
     )  # count, at, channel, user
-    everyone: list[tuple[int, int, str, str]] = field(
-        default_factory=list
-    )  # count, at, channel, excluded
+    everyone: dict[tuple[str, str], tuple[int, int]] = field(
+        default_factory=dict
+    )  # (channel, excluded) → (count, at): @channel/@all/@here, summed per channel
     viewed: list[tuple[str, int, int, str, str]] = field(default_factory=list)
     hooks: dict[str, int] = field(default_factory=dict)  # id → last used at
+
+    def channel_rows(self) -> list[tuple[int, int, str]]:
+        """``BUMP_CHANNEL`` parameters, in id order (one lock order for concurrent commits)."""
+        return [(n, at, cid) for cid, (n, at) in sorted(self.channels.items())]
+
+    def hook_rows(self) -> list[tuple[int, str, int]]:
+        return [(at, hook_id, at) for hook_id, at in sorted(self.hooks.items())]
 
 
 Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member ids
 
 
 class WriterBackend(Protocol):
+    parallel: int  # how many commits may be under way at once
+
     async def commit(self, plan: WritePlan) -> Notified: ...
 
     async def close(self) -> None: ...
@@ -62,7 +73,6 @@ def _statements(greatest: str) -> tuple[str, ...]:
         INSERT_POST,
         BUMP_CHANNEL.format(greatest=greatest),
         MENTION,
-        MEMBERS,
         MENTION_ALL,
         VIEWED,
         TOUCH_HOOK,
@@ -80,6 +90,7 @@ class SqliteWriter:
     """
 
     CHECKPOINT_SECONDS = 0.1
+    parallel = 1  # SQLite has one writer at a time
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -142,17 +153,19 @@ class SqliteWriter:
             self._conn = None
 
     def _write(self, conn: sqlite3.Connection, plan: WritePlan) -> Notified:
-        insert, bump, mention, members, mention_all, viewed, touch = self._sql
+        insert, bump, mention, mention_all, viewed, touch = self._sql
         conn.executemany(insert, plan.posts)
-        conn.executemany(bump, [(n, at, cid) for cid, (n, at) in plan.channels.items()])
-        conn.executemany(mention, plan.mentions)
+        conn.executemany(bump, plan.channel_rows())
+        if plan.mentions:
+            conn.executemany(mention, plan.mentions)
         notified: Notified = {}
-        for count, at, channel_id, excluded in plan.everyone:
-            rows = conn.execute(members, (channel_id, excluded)).fetchall()
+        for (channel_id, excluded), (count, at) in plan.everyone.items():
+            rows = conn.execute(mention_all, (count, at, channel_id, excluded)).fetchall()
             notified[(channel_id, excluded)] = [r[0] for r in rows]
-            conn.execute(mention_all, (count, at, channel_id, excluded))
-        conn.executemany(viewed, plan.viewed)
-        conn.executemany(touch, [(at, hid, at) for hid, at in plan.hooks.items()])
+        if plan.viewed:
+            conn.executemany(viewed, plan.viewed)
+        if plan.hooks:
+            conn.executemany(touch, plan.hook_rows())
         return notified
 
 
@@ -163,7 +176,13 @@ def _numbered(sql: str) -> str:
 
 
 class AsyncpgWriter:
-    """Commits through a small asyncpg pool of its own."""
+    """Commits through a small asyncpg pool of its own, several at once: while one commit
+    waits for the server's WAL flush, the next is already inserting. Rows are locked in one
+    order (mentions, hooks, then channels, each sorted) so concurrent commits queue behind
+    each other's locks instead of deadlocking; the channel row, which every commit to a
+    channel updates, is last, so commits to one channel land in order."""
+
+    parallel = 3
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
@@ -174,23 +193,24 @@ class AsyncpgWriter:
         if self._pool is None:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
+            self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.parallel)
         return self._pool
 
     async def commit(self, plan: WritePlan) -> Notified:
         pool = await self._acquire_pool()
-        insert, bump, mention, members, mention_all, viewed, touch = self._sql
+        insert, bump, mention, mention_all, viewed, touch = self._sql
         notified: Notified = {}
         async with pool.acquire() as conn, conn.transaction():
             await _many(conn, insert, plan.posts)
-            await _many(conn, bump, [(n, at, cid) for cid, (n, at) in plan.channels.items()])
-            await _many(conn, mention, plan.mentions)
-            for count, at, channel_id, excluded in plan.everyone:
-                rows = await conn.fetch(members, channel_id, excluded)
+            await _many(conn, mention, sorted(plan.mentions, key=lambda row: row[2:]))
+            for (channel_id, excluded), (count, at) in sorted(plan.everyone.items()):
+                rows = await conn.fetch(mention_all, count, at, channel_id, excluded)
                 notified[(channel_id, excluded)] = [r[0] for r in rows]
-                await conn.execute(mention_all, count, at, channel_id, excluded)
+            # The rows every concurrent commit touches go last, so their locks are held
+            # only until COMMIT; "viewed" reads the bumped count.
+            await _many(conn, touch, plan.hook_rows())
+            await _many(conn, bump, plan.channel_rows())
             await _many(conn, viewed, plan.viewed)
-            await _many(conn, touch, [(at, hid, at) for hid, at in plan.hooks.items()])
         return notified
 
     async def close(self) -> None:
