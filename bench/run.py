@@ -420,24 +420,38 @@ def seed_posts(db: Db, channel_id: str, user_id: str, count: int) -> None:
     asyncio.run(copy())
 
 
-def measure_reads(
-    setup: Setup, channel_id: str, deep_anchor: str, samples: int = 200
+def page_ms(
+    setup: Setup, path: str, params: dict[str, Any], samples: int = 200
 ) -> tuple[float, float]:
+    """First and median time of ``samples`` GETs of a 60-post page (checked to hold 60)."""
     headers = {"Authorization": f"Bearer {setup.token}"}
+    times = []
+    with httpx.Client(base_url=setup.url, headers=headers) as client:
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            response = client.get(path, params={"per_page": 60, **params})
+            times.append((time.perf_counter() - t0) * 1000)
+            body = response.json() if response.status_code == 200 else {}
+            count = len(body.get("order") or body.get("posts") or ())
+            assert response.status_code == 200 and count == 60, response.text[:200]
+    return times[0], statistics.median(times)
 
-    def median_ms(params: dict[str, Any]) -> float:
-        times = []
-        with httpx.Client(base_url=setup.url, headers=headers) as client:
-            for _ in range(samples):
-                t0 = time.perf_counter()
-                response = client.get(f"/api/v4/channels/{channel_id}/posts", params=params)
-                times.append((time.perf_counter() - t0) * 1000)
-                assert response.status_code == 200 and len(response.json()["order"]) == 60, (
-                    response.text[:200]
-                )
-        return statistics.median(times)
 
-    return median_ms({"per_page": 60}), median_ms({"per_page": 60, "before": deep_anchor})
+def measure_reads(setup: Setup, channel_id: str, deep_anchor: str) -> dict[str, float]:
+    """API v4 pages, and the web app's rendered pages (what opening the channel fetches)."""
+    api = f"/api/v4/channels/{channel_id}/posts"
+    web = f"/web/api/channels/{channel_id}/posts"
+    # the hook's channel after the ingest run holds real payloads (tables, attachments, logs)
+    mix = f"/web/api/channels/{setup.channel_id}/posts"
+    mix_first, mix_median = page_ms(setup, mix, {"team": "main"})
+    return {
+        "read_page1_ms": page_ms(setup, api, {})[1],
+        "read_deep_ms": page_ms(setup, api, {"before": deep_anchor})[1],
+        "web_page1_ms": page_ms(setup, web, {"team": "main"})[1],
+        "web_deep_ms": page_ms(setup, web, {"team": "main", "before": deep_anchor})[1],
+        "web_mix_first_ms": mix_first,
+        "web_mix_ms": mix_median,
+    }
 
 
 async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[str, float]:
@@ -558,7 +572,7 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
         seed_posts(db, channel["id"], admin["id"], READ_POSTS)
         result["seed_seconds"] = time.perf_counter() - t0
         deep = f"seed{READ_POSTS // 50:022d}"  # 98% of the way back in history
-        result["read_page1_ms"], result["read_deep_ms"] = measure_reads(setup, channel["id"], deep)
+        result.update(measure_reads(setup, channel["id"], deep))
         server.stop()
     if FANOUT_CLIENTS:
         server = start_inbound(database_url, port, log)
@@ -601,6 +615,11 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"reads     {READ_POSTS:,} posts seeded in {result['seed_seconds']:.1f}s; GET posts?per_page=60 median: "
             f"page 1 {result['read_page1_ms']:.2f} ms, deep {result['read_deep_ms']:.2f} ms"
+        )
+        lines.append(
+            f"web app   channel page (60 posts rendered to HTML) median: page 1 {result['web_page1_ms']:.2f} ms, "
+            f"deep {result['web_deep_ms']:.2f} ms; the hook's channel of real payloads: first open "
+            f"{result['web_mix_first_ms']:.1f} ms (renders), then {result['web_mix_ms']:.2f} ms"
         )
     if "fanout" in result:
         f = result["fanout"]

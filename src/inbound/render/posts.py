@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import emoji
@@ -47,13 +48,37 @@ def display_name(post: Post, author: User | None, config: Config) -> str:
     return author.username if author else "unknown"
 
 
-def post_view(
-    post: Post, author: User | None, config: Config, viewer: Viewer, *, reply_count: int = 0
-) -> dict[str, Any]:
+HTML_CACHE_SIZE = 4000
+_html_cache: OrderedDict[tuple[str, int, Viewer], str] = OrderedDict()
+
+
+def post_html(post: Post, viewer: Viewer) -> str:
+    """The post's message, attachments and blocks as safe HTML.
+
+    Markdown parsing is pure Python (a 4,000-character log takes ~2 ms), so the last
+    ``HTML_CACHE_SIZE`` renderings are kept: a post's HTML changes only when the post does
+    (``update_at``) or for another reader (``viewer``), so reopening a channel renders nothing.
+    """
+    key = (post.id, post.update_at, viewer)
+    html = _html_cache.get(key)
+    if html is not None:
+        _html_cache.move_to_end(key)
+        return html
     props = post.props
     html = render_markdown(post.message, viewer)
     html += attachments_html(props.get("attachments"), viewer)
     html += blocks_html(props.get("blocks"), viewer)
+    _html_cache[key] = html
+    if len(_html_cache) > HTML_CACHE_SIZE:
+        _html_cache.popitem(last=False)
+    return html
+
+
+def post_view(
+    post: Post, author: User | None, config: Config, viewer: Viewer, *, reply_count: int = 0
+) -> dict[str, Any]:
+    props = post.props
+    html = post_html(post, viewer)
     return {
         "id": post.id,
         "channel_id": post.channel_id,
