@@ -11,5 +11,7 @@ from inbound.render import posts
 def _fresh_html_cache() -> Iterator[None]:
     """Tests here reuse fixed post ids with other content: no cached HTML between them."""
     posts._html_cache.clear()
+    posts._html_cache_chars = 0
     yield
     posts._html_cache.clear()
+    posts._html_cache_chars = 0

@@ -27,6 +27,7 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(posts, "render_markdown", counting)
     monkeypatch.setattr(posts, "_html_cache", posts.OrderedDict())
+    monkeypatch.setattr(posts, "_html_cache_chars", 0)
     return seen
 
 
@@ -53,10 +54,12 @@ def test_an_edit_or_another_reader_renders_again(renders: list[str]) -> None:
 
 
 def test_the_cache_is_bounded(renders: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(posts, "HTML_CACHE_SIZE", 3)
+    size = len(posts.post_html(_post("post x"), ALICE))  # every "post N" renders as long
+    monkeypatch.setattr(posts, "HTML_CACHE_CHARS", 3 * size)
     many = [_post(f"post {i}") for i in range(5)]
     for post in many:
         posts.post_html(post, ALICE)
     assert len(posts._html_cache) == 3
+    assert posts._html_cache_chars == 3 * size
     posts.post_html(many[0], ALICE)  # evicted: rendered again
     assert renders.count("post 0") == 2

@@ -48,17 +48,20 @@ def display_name(post: Post, author: User | None, config: Config) -> str:
     return author.username if author else "unknown"
 
 
-HTML_CACHE_SIZE = 4000
+HTML_CACHE_CHARS = 8_000_000  # ~8 MB of HTML: a few thousand posts
 _html_cache: OrderedDict[tuple[str, int, Viewer], str] = OrderedDict()
+_html_cache_chars = 0
 
 
 def post_html(post: Post, viewer: Viewer) -> str:
     """The post's message, attachments and blocks as safe HTML.
 
-    Markdown parsing is pure Python (a 4,000-character log takes ~2 ms), so the last
-    ``HTML_CACHE_SIZE`` renderings are kept: a post's HTML changes only when the post does
-    (``update_at``) or for another reader (``viewer``), so reopening a channel renders nothing.
+    Markdown parsing is pure Python (a 4,000-character log takes ~2 ms), so recent renderings
+    are kept, up to ``HTML_CACHE_CHARS`` characters: a post's HTML changes only when the post
+    does (``update_at``) or for another reader (``viewer``), so reopening a channel renders
+    nothing.
     """
+    global _html_cache_chars
     key = (post.id, post.update_at, viewer)
     html = _html_cache.get(key)
     if html is not None:
@@ -69,8 +72,9 @@ def post_html(post: Post, viewer: Viewer) -> str:
     html += attachments_html(props.get("attachments"), viewer)
     html += blocks_html(props.get("blocks"), viewer)
     _html_cache[key] = html
-    if len(_html_cache) > HTML_CACHE_SIZE:
-        _html_cache.popitem(last=False)
+    _html_cache_chars += len(html)
+    while _html_cache_chars > HTML_CACHE_CHARS and _html_cache:
+        _html_cache_chars -= len(_html_cache.popitem(last=False)[1])
     return html
 
 
