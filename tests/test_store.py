@@ -150,6 +150,57 @@ def test_batches_move_counters_without_touching_every_member(run) -> None:
     run(work)
 
 
+def test_concurrent_commits_to_shared_rows_neither_deadlock_nor_lose_counts(run) -> None:
+    """Many messages into two channels at once, with @mentions and @channel: every commit
+    (three in flight on PostgreSQL) takes the shared rows in one order, so none fails."""
+
+    async def work(db: Database) -> None:
+        first, second = await _channel(db), await _channel(db, name="second")
+        members = [new_id() for _ in range(4)]
+        async with db.begin() as conn:
+            for channel in (first, second):
+                for member in members:
+                    await channels.insert_channel_member(conn, ChannelMember(channel.id, member))
+        hook = new_id()
+        writer = PostWriter(writer_backend(db.url))
+        writer.start()
+
+        def batch(i: int) -> PostBatch:
+            channel = (first, second)[i % 2]
+            post = Post(new_id(), channel.id, members[0], f"m{i}", create_at=1000 + i)
+            return PostBatch(
+                channel,
+                [post],
+                mentioned_user_ids=[members[1 + i % 3]],
+                mention_everyone=i % 5 == 0,
+                exclude_from_mentions=members[0],
+                hook_id=hook,
+            )
+
+        await asyncio.gather(*(writer.write(batch(i)) for i in range(300)))
+        await writer.stop()
+        assert writer.split_commits == 0
+        async with db.connect() as conn:
+            totals = [
+                (await channels.get_channel_by_id(conn, c.id)).total_msg_count  # type: ignore[union-attr]
+                for c in (first, second)
+            ]
+            mentions = [
+                (await channels.get_channel_member(conn, first.id, m)).mention_count  # type: ignore[union-attr]
+                for m in members
+            ]
+        assert totals == [150, 150]
+        # first channel: even i; @channel every i % 10 == 0 (15), direct mention by i % 3
+        direct = [sum(1 for i in range(0, 300, 2) if 1 + i % 3 == k) for k in (1, 2, 3)]
+        everyone = len(range(0, 300, 10))
+        everyone_direct = [sum(1 for i in range(0, 300, 10) if 1 + i % 3 == k) for k in (1, 2, 3)]
+        # one mention per message, even when a member is named and @channel is used too
+        assert mentions[0] == 0
+        assert mentions[1:] == [direct[k] + everyone - everyone_direct[k] for k in range(3)]
+
+    run(work)
+
+
 def test_mention_everyone_counts_all_but_the_excluded(run) -> None:
     async def work(db: Database) -> None:
         channel = await _channel(db)

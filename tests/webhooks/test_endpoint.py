@@ -423,6 +423,16 @@ def test_slack_channel_mention_notifies_everyone_including_the_creator(
         )
 
 
+def test_a_member_named_and_reached_by_channel_is_mentioned_once(
+    api: Api, hook: dict[str, Any]
+) -> None:
+    _, token = api.new_user("dee")
+    town = api.channel("town-square")
+    api.send(hook["id"], {"text": "@dee look, <!channel>", "attachments": [{"text": "@dee"}]})
+    unread = api.get(f"/api/v4/users/me/channels/{town['id']}/unread", token).json()
+    assert (unread["msg_count"], unread["mention_count"]) == (1, 1)
+
+
 def test_slack_user_id_becomes_username(api: Api, hook: dict[str, Any]) -> None:
     ann, ann_token = api.new_user("ann")
     api.send(hook["id"], {"text": f"ping <@{ann['id']}>"})

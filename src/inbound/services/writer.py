@@ -55,7 +55,10 @@ def make_plan(batches: Sequence[PostBatch]) -> WritePlan:
         plan.posts.extend(post_values(p) for p in batch.posts)
         total, latest = plan.channels.get(batch.channel_id, (0, 0))
         plan.channels[batch.channel_id] = (total + count, max(latest, at))
-        plan.mentions.extend((count, at, batch.channel_id, u) for u in batch.mentioned_user_ids)
+        named = batch.mentioned_user_ids
+        if batch.mention_everyone:  # @channel counts everyone once; named mentions add nothing
+            named = [u for u in named if u == batch.exclude_from_mentions]
+        plan.mentions.extend((count, at, batch.channel_id, u) for u in named)
         if batch.mention_everyone:
             key = (batch.channel_id, batch.exclude_from_mentions)
             n, latest = plan.everyone.get(key, (0, 0))
@@ -81,6 +84,7 @@ class PostWriter:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _hook_touched: dict[str, int] = field(default_factory=dict)  # hook id → last written
+    split_commits: int = 0  # group commits that failed and were retried message by message
     _stopping: bool = False
 
     def start(self) -> None:
@@ -134,11 +138,18 @@ class PostWriter:
     async def _flush(self, taken: list[_Pending]) -> None:
         try:
             await self._commit([p.batch for p in taken])
-        except Exception:
+        except Exception as error:
             if len(taken) == 1:
                 log.exception("post batch failed")
                 _settle(taken[0], error=RuntimeError("post could not be stored"))
                 return
+            self.split_commits += 1
+            log.warning(
+                "a group commit of %d messages failed (%s: %s); committing them one by one",
+                len(taken),
+                type(error).__name__,
+                error,
+            )
             for pending in taken:  # isolate the bad batch; the rest still commit
                 await self._flush([pending])
             return
