@@ -28,6 +28,8 @@ from inbound.webhooks.blocks import blocks_to_markdown
 from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import Lookups, referenced_ids
 
+NO_LOOKUPS = Lookups()
+
 
 def _has_content(request: WebhookRequest) -> bool:
     if request.text.strip() or request.attachments:
@@ -50,14 +52,23 @@ async def receive(server: Server, key: str, request: WebhookRequest) -> None:
     message.check_type(request.type)
     resolved = await resolve_key(server, key)
     hook, creator = resolved.hook, resolved.creator
-    channel = await _target(server, resolved, request.channel)
+    if request.channel:
+        channel = await _override_target(server, resolved, request.channel)
+    elif resolved.channel is None:
+        raise channel_not_found(hook.channel_id)
+    else:
+        channel = resolved.channel
     if creator is None or not creator.is_active:
         raise Forbidden(
             "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
         )
     if channel is None:  # a direct message to @user, created on demand
         channel = await _direct_channel(server, creator, request.channel)
-    lookups = await _check_and_look_up(server, creator, channel, request)
+    user_ids, channel_ids = _referenced(request)
+    if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
+        lookups = NO_LOOKUPS  # the common case: nothing to check or look up
+    else:
+        lookups = await _check_and_look_up(server, creator, channel, request, user_ids, channel_ids)
     rendered = message.render(request, lookups, slack_format=hook.message_format == "slack")
     identity = message.Identity(
         display_name=hook.display_name,
@@ -86,22 +97,20 @@ async def receive(server: Server, key: str, request: WebhookRequest) -> None:
     )
 
 
-async def _target(server: Server, resolved: ResolvedHook, override: str) -> Channel | None:
-    if not override:
-        if resolved.channel is None:
-            raise channel_not_found(resolved.hook.channel_id)
-        return resolved.channel
+async def _override_target(server: Server, resolved: ResolvedHook, override: str) -> Channel | None:
     async with server.db.connect() as conn:
         return await target_channel(conn, resolved, override)
 
 
 async def _check_and_look_up(
-    server: Server, creator: User, channel: Channel, request: WebhookRequest
+    server: Server,
+    creator: User,
+    channel: Channel,
+    request: WebhookRequest,
+    user_ids: set[str],
+    channel_ids: set[str],
 ) -> Lookups:
-    """Step 8 and the root check, then resolve Slack ids: only what the message needs."""
-    user_ids, channel_ids = _referenced(request)
-    if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
-        return Lookups()
+    """Step 8 and the root check, then resolve the Slack ids the message references."""
     async with server.db.connect() as conn:
         if channel.type != OPEN and not await can_read_channel(conn, creator, channel):
             raise Forbidden(
@@ -213,6 +222,8 @@ async def _direct_channel(server: Server, creator: User, override: str) -> Chann
 def _texts(request: WebhookRequest) -> list[str]:
     """Every string Slack markup may hide in: text, attachment text fields, field values."""
     texts = [request.text]
+    if not request.attachments and not request.blocks:
+        return texts
     for attachment in request.attachments:
         texts.extend(attachment.get(k, "") for k in ("pretext", "text", "title"))
         texts.extend(f["value"] for f in attachment.get("fields", ()))

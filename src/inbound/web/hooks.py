@@ -37,8 +37,8 @@ class HookEndpoint:
         request_id = str(scope.get("request_id", ""))
         try:
             key = self._key(scope)
-            body = await self._body(scope, receive_)
             headers = dict(scope["headers"])
+            body = await self._body(headers.get(b"content-length"), receive_)
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             request = decode(body, content_type, scope.get("query_string", b""))
             await receive(self.server, key, request)
@@ -69,9 +69,8 @@ class HookEndpoint:
             )
         return str(scope["path"][len(PREFIX) :])
 
-    async def _body(self, scope: Scope, receive_: Receive) -> bytes:
+    async def _body(self, declared: bytes | None, receive_: Receive) -> bytes:
         limit = int(self.server.config.service["MaximumPayloadSizeBytes"])
-        declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise _too_large(limit)
         chunks: list[bytes] = []

@@ -129,7 +129,7 @@ def pieces(request: WebhookRequest, identity: Identity, *, limit: int) -> list[P
     post_type = SLACK_ATTACHMENT if request.attachments else request.type
     texts = split_text(request.text, limit)
     out = [Piece(t, dict(base), post_type if not request.attachments else "") for t in texts[:-1]]
-    groups = _attachment_groups(request.attachments, base)
+    groups = _attachment_groups(request.attachments, base) if request.attachments else []
     last_text = texts[-1]
     if not groups:
         return [*out, Piece(last_text, base, post_type)]

@@ -176,8 +176,11 @@ def normalise(value: Any) -> WebhookRequest:
 def _check_storable(request: WebhookRequest) -> None:
     """Everything kept in props must round-trip through JSON (integers within 64 bits)."""
     for name in ("props", "attachments", "blocks"):
+        value = getattr(request, name)
+        if not value:
+            continue
         try:
-            orjson.dumps(getattr(request, name))
+            orjson.dumps(value)
         except TypeError:
             raise DecodeError(DECODE_ERROR, f"{name} holds a number too large to store.") from None
 
