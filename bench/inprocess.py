@@ -1,12 +1,15 @@
 """Where a webhook request's CPU goes without HTTP: the hook endpoint driven in-process.
 
     .venv/bin/python bench/inprocess.py [REQUESTS]
+    INBOUND_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/scratch .venv/bin/python bench/inprocess.py
+                                    # PostgreSQL instead (the database is wiped)
 
-Sets up a server on a fresh SQLite database (through the real HTTP API, like bench/run.py),
+Sets up a server on a fresh database (through the real HTTP API, like bench/run.py),
 then calls the raw ASGI hook endpoint directly with the same payload mix, 64 requests in
 flight, and prints process CPU per request three ways:
 
-- full: decode → rules → translation → posts → group commit (SQLite, synchronous=FULL);
+- full: decode → rules → translation → posts → group commit (SQLite with synchronous=FULL,
+  or PostgreSQL);
 - no storage: the same, with the writer answering at once (what the request path costs);
 - plan only: as "no storage", plus building the rows the writer would insert.
 
@@ -17,6 +20,7 @@ flight, and prints process CPU per request three ways:
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -103,7 +107,8 @@ def main() -> None:
             (payloads / f"{kind}.json").read_bytes().replace(b"@@TOKEN@@", b"tok-1-1")
             for kind in KINDS
         ]
-        url = f"sqlite:///{work / 'inprocess.db'}"
+        url = os.environ.get("INBOUND_BENCH_DATABASE_URL") or f"sqlite:///{work / 'inprocess.db'}"
+        bench.Db(url).wipe()
         port = bench.free_port()
         server = bench.start_inbound(url, port, work / "server.log")
         setup = bench.set_up(f"http://127.0.0.1:{port}")
