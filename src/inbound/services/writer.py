@@ -56,13 +56,13 @@ def make_plan(batches: Sequence[PostBatch]) -> WritePlan:
         total, latest = plan.channels.get(batch.channel_id, (0, 0))
         plan.channels[batch.channel_id] = (total + count, max(latest, at))
         named = batch.mentioned_user_ids
-        if batch.mention_everyone:  # @channel counts everyone once; named mentions add nothing
-            named = [u for u in named if u == batch.exclude_from_mentions]
-        plan.mentions.extend((count, at, batch.channel_id, u) for u in named)
         if batch.mention_everyone:
             key = (batch.channel_id, batch.exclude_from_mentions)
             n, latest = plan.everyone.get(key, (0, 0))
             plan.everyone[key] = (n + count, max(latest, at))
+            # @channel already counts every member but the excluded one, once per message
+            named = [u for u in named if u == batch.exclude_from_mentions]
+        plan.mentions.extend((count, at, batch.channel_id, u) for u in named)
         if batch.viewed_by:
             plan.viewed.append((batch.channel_id, at, at, batch.channel_id, batch.viewed_by))
         if batch.hook_id:
