@@ -8,24 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbound.mentions import CHANNEL_WIDE, Mentions, find_mentions, strip_code
+from inbound.mentions import Mentions, classify, find_mentions, strip_code
 
 # The definition: "@" + name, not preceded by a word character or another "@".
 DEFINITION = re.compile(r"(?<![\w@])@([a-z0-9.\-_]+)", re.IGNORECASE)
 
 
 def by_definition(text: str) -> Mentions:
-    names: set[str] = set()
-    channel = here = False
-    for match in DEFINITION.finditer(strip_code(text)):
-        name = match.group(1).lower().rstrip(".-_")
-        if name in CHANNEL_WIDE:
-            channel = True
-        elif name == "here":
-            here = True
-        elif name:
-            names.add(name)
-    return Mentions(frozenset(names), channel, here)
+    return classify(m.group(1) for m in DEFINITION.finditer(strip_code(text)))
 
 
 @pytest.mark.parametrize(

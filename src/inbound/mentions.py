@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # A mention is @ followed by a username, not preceded by a word character (so emails don't
@@ -46,17 +47,24 @@ def find_mentions(text: str) -> Mentions:
         return NO_MENTIONS
     if "`" in text or "~~~" in text:
         text = strip_code(text)
-    names: set[str] = set()
-    channel = here = False
+    names = []
     for match in _MENTION.finditer(text):
         start = match.start()
-        if start and _WORD_OR_AT.match(text, start - 1):
-            continue
-        name = match.group(1).lower().rstrip(".-_")
+        if not (start and _WORD_OR_AT.match(text, start - 1)):
+            names.append(match.group(1))
+    return classify(names)
+
+
+def classify(names: Iterable[str]) -> Mentions:
+    """Mentioned names (as written after the @) → users, @channel/@all and @here."""
+    users: set[str] = set()
+    channel = here = False
+    for written in names:
+        name = written.lower().rstrip(".-_")
         if name in CHANNEL_WIDE:
             channel = True
         elif name == "here":
             here = True
         elif name:
-            names.add(name)
-    return Mentions(frozenset(names), channel, here)
+            users.add(name)
+    return Mentions(frozenset(users), channel, here)
