@@ -24,6 +24,26 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "PostMessageMaxRunes": 4000,
         "IncomingWebhookKeyGracePeriodSeconds": 86_400,
         "SessionLengthWebInHours": 720,
+        "ReadTimeout": 30,
+        "IdleTimeout": 60,
+        "GracefulShutdownSeconds": 10,
+    },
+    "SqlSettings": {
+        "QueryTimeout": 30,
+    },
+    "RateLimitSettings": {
+        "Enable": False,
+        "PerSec": 10,
+        "MaxBurst": 100,
+        "VaryByRemoteAddr": True,
+        "VaryByUser": False,
+        "VaryByHeader": "",
+        "IncomingWebhookPerSec": 10,
+        "IncomingWebhookMaxBurst": 100,
+    },
+    "MetricsSettings": {
+        "Enable": False,
+        "ListenAddress": ":8067",
     },
     "TeamSettings": {
         "SiteName": "inbound",
@@ -38,6 +58,14 @@ RANGES: dict[str, tuple[int, int]] = {
     "PostMessageMaxRunes": (16, 65_535),
     "IncomingWebhookKeyGracePeriodSeconds": (0, 365 * 86_400),
     "SessionLengthWebInHours": (1, 24 * 365),
+    "ReadTimeout": (1, 3600),
+    "IdleTimeout": (1, 86_400),
+    "GracefulShutdownSeconds": (0, 3600),
+    "QueryTimeout": (1, 3600),
+    "PerSec": (1, 1_000_000),
+    "MaxBurst": (1, 1_000_000),
+    "IncomingWebhookPerSec": (1, 1_000_000),
+    "IncomingWebhookMaxBurst": (1, 1_000_000),
 }
 
 CLIENT_KEYS = (
@@ -138,6 +166,18 @@ class Config:
     @property
     def team(self) -> dict[str, Any]:
         return self.document["TeamSettings"]
+
+    @property
+    def sql(self) -> dict[str, Any]:
+        return self.document["SqlSettings"]
+
+    @property
+    def rate_limit(self) -> dict[str, Any]:
+        return self.document["RateLimitSettings"]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.document["MetricsSettings"]
 
     def client_subset(self) -> dict[str, str]:
         """Mattermost's ``config/client?format=old``: every value as a string."""
