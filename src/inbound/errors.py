@@ -63,6 +63,21 @@ class UriTooLong(AppError):
     default_id = "web.incoming_webhook.uri_too_long.app_error"
 
 
+class Unavailable(AppError):
+    """503: the database is away or did not answer in time; the client should retry after
+    ``retry_after`` seconds. ``maybe_stored`` says whether the work may have happened anyway
+    (the connection died during COMMIT, or the deadline passed after the post was queued)."""
+
+    status = 503
+    default_id = "web.incoming_webhook.unavailable.app_error"
+
+    def __init__(
+        self, error_id: str | None = None, message: str = "", *, retry_after: int = 5
+    ) -> None:
+        super().__init__(error_id, message)
+        self.retry_after = retry_after
+
+
 class Disabled(AppError):
     """501: a feature switched off by the admin (Mattermost's status for disabled webhooks)."""
 

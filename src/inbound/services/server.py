@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 
@@ -17,6 +18,7 @@ from inbound import wire
 from inbound.config import Config, validate
 from inbound.models import now_ms
 from inbound.services.events import Event, EventHub
+from inbound.services.failures import Failures
 from inbound.services.hook_cache import HookCache
 from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
@@ -46,7 +48,11 @@ class Server:
         )
         self._poller: asyncio.Task[None] | None = None
         self.hook_cache = HookCache()
+        self.failures = Failures()
         self._hooks_version = (0, 0)
+        # argon2 hashing (logins, new users): two threads, so 20 logins a second cannot take
+        # both cores or the event loop; a burst queues here instead.
+        self.password_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password")
 
     async def start(self, *, background: bool = True) -> None:
         await migrate(self.db)
@@ -67,6 +73,7 @@ class Server:
             await asyncio.gather(self._poller, return_exceptions=True)
         await self.writer.stop()
         await self.db.dispose()
+        self.password_pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def site_url(self) -> str:
@@ -77,9 +84,16 @@ class Server:
             stored = await config_store.get_config(conn)
         if stored is None:
             self.config = Config.default()
+            self._apply_timeouts()
             return
         document, version = stored
         self.config = Config(validate(document), version)
+        self._apply_timeouts()
+
+    def _apply_timeouts(self) -> None:
+        timeout = float(self.config.sql["QueryTimeout"])
+        self.db.query_timeout = timeout  # new connections take it
+        self.writer.backend.query_timeout = timeout
 
     async def save_config(self, document: dict[str, dict[str, object]]) -> Config:
         at = max(now_ms(), self.config.version + 1)

@@ -6,7 +6,7 @@ import re
 
 from inbound.errors import BadRequest, NotFound, permission_denied
 from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
-from inbound.services.auth import hash_password
+from inbound.services.auth import hash_password_off_loop
 from inbound.services.permissions import require_system_admin
 from inbound.services.server import Server
 from inbound.store import users as user_store
@@ -71,7 +71,7 @@ async def create_user(
         email=address,
         create_at=now,
         update_at=now,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_off_loop(server, password),
         first_name=first_name[:64],
         last_name=last_name[:64],
         nickname=nickname[:64],

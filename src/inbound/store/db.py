@@ -46,18 +46,36 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-class Database:
-    """Owns the engine; hands out connections and transactions."""
+CONNECT_TIMEOUT_SECONDS = 10
 
-    def __init__(self, url: str) -> None:
+
+class Database:
+    """Owns the engine; hands out connections and transactions.
+
+    Every PostgreSQL statement has a client-side timeout (``query_timeout``, the config's
+    ``SqlSettings.QueryTimeout``, read when a connection opens), so a hung server fails
+    requests instead of holding them; connecting gives up after ``CONNECT_TIMEOUT_SECONDS``.
+    Statement parameters never appear in errors or logs (they can hold hook keys and tokens).
+    """
+
+    def __init__(self, url: str, *, query_timeout: float = 30.0) -> None:
         self.url = url
+        self.query_timeout = query_timeout
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(async_url(url), **_engine_options(url))
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url), hide_parameters=True, **_engine_options(url)
+        )
         self._write_lock = asyncio.Lock()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
+        else:
+            event.listen(self.engine.sync_engine, "do_connect", self._pg_connect_args)
+
+    def _pg_connect_args(self, _dialect: Any, _record: Any, _args: Any, params: Any) -> None:
+        params["timeout"] = CONNECT_TIMEOUT_SECONDS
+        params["command_timeout"] = self.query_timeout
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,7 +113,12 @@ def _engine_options(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         # The driver must not open transactions of its own: ``Database.begin`` does, explicitly.
         return {"isolation_level": "AUTOCOMMIT"}
-    return {"pool_size": int(os.environ.get("INBOUND_DB_POOL_SIZE", "10")), "max_overflow": 10}
+    return {
+        "pool_size": int(os.environ.get("INBOUND_DB_POOL_SIZE", "10")),
+        "max_overflow": 10,
+        "pool_timeout": CONNECT_TIMEOUT_SECONDS,  # every connection busy: fail, do not queue on
+        "pool_pre_ping": False,
+    }
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ returns, for channels with an @channel/@all/@here mention, the members it notifi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from inbound.store.db import SQLITE_PRAGMAS
+from inbound.store.db import CONNECT_TIMEOUT_SECONDS, SQLITE_PRAGMAS
+from inbound.store.faults import OutcomeUnknown
 from inbound.store.posts import POST_COLUMNS
 
 INSERT_POST = (
@@ -62,6 +64,7 @@ Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member id
 
 class WriterBackend(Protocol):
     parallel: int  # how many commits may be under way at once
+    query_timeout: float  # SqlSettings.QueryTimeout: no statement waits longer
 
     async def commit(self, plan: WritePlan) -> Notified: ...
 
@@ -91,6 +94,7 @@ class SqliteWriter:
 
     CHECKPOINT_SECONDS = 0.1
     parallel = 1  # SQLite has one writer at a time
+    query_timeout = 30.0  # SQLite waits on its lock for busy_timeout; the request has a deadline
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -122,7 +126,12 @@ class SqliteWriter:
         except BaseException:
             await loop.run_in_executor(self._executor, conn.execute, "ROLLBACK")
             raise
-        await loop.run_in_executor(self._executor, conn.execute, "COMMIT")
+        try:
+            await loop.run_in_executor(self._executor, conn.execute, "COMMIT")
+        except sqlite3.Error as error:
+            with contextlib.suppress(sqlite3.Error):  # still open after SQLITE_BUSY/FULL
+                await loop.run_in_executor(self._executor, conn.execute, "ROLLBACK")
+            raise OutcomeUnknown(f"COMMIT failed: {error}") from error
         return notified
 
     async def close(self) -> None:
@@ -183,6 +192,7 @@ class AsyncpgWriter:
     channel updates, is last, so commits to one channel land in order."""
 
     parallel = 3
+    query_timeout = 30.0
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
@@ -193,29 +203,53 @@ class AsyncpgWriter:
         if self._pool is None:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.parallel)
+            self._pool = await asyncpg.create_pool(
+                self.dsn,
+                min_size=1,
+                max_size=self.parallel,
+                timeout=CONNECT_TIMEOUT_SECONDS,
+                command_timeout=self.query_timeout,
+            )
         return self._pool
 
     async def commit(self, plan: WritePlan) -> Notified:
         pool = await self._acquire_pool()
+        async with pool.acquire(timeout=self.query_timeout) as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                notified = await self._write(conn, plan)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()
+                raise
+            try:
+                await transaction.commit()
+            except Exception as error:  # the connection died or hung during COMMIT
+                raise OutcomeUnknown(f"COMMIT failed: {error!r}") from error
+        return notified
+
+    async def _write(self, conn: Any, plan: WritePlan) -> Notified:
         insert, bump, mention, mention_all, viewed, touch = self._sql
         notified: Notified = {}
-        async with pool.acquire() as conn, conn.transaction():
-            await _many(conn, insert, plan.posts)
-            await _many(conn, mention, sorted(plan.mentions, key=lambda row: row[2:]))
-            for (channel_id, excluded), (count, at) in sorted(plan.everyone.items()):
-                rows = await conn.fetch(mention_all, count, at, channel_id, excluded)
-                notified[(channel_id, excluded)] = [r[0] for r in rows]
-            # The rows every concurrent commit touches go last, so their locks are held
-            # only until COMMIT; "viewed" reads the bumped count.
-            await _many(conn, touch, plan.hook_rows())
-            await _many(conn, bump, plan.channel_rows())
-            await _many(conn, viewed, plan.viewed)
+        await _many(conn, insert, plan.posts)
+        await _many(conn, mention, sorted(plan.mentions, key=lambda row: row[2:]))
+        for (channel_id, excluded), (count, at) in sorted(plan.everyone.items()):
+            rows = await conn.fetch(mention_all, count, at, channel_id, excluded)
+            notified[(channel_id, excluded)] = [r[0] for r in rows]
+        # The rows every concurrent commit touches go last, so their locks are held
+        # only until COMMIT; "viewed" reads the bumped count.
+        await _many(conn, touch, plan.hook_rows())
+        await _many(conn, bump, plan.channel_rows())
+        await _many(conn, viewed, plan.viewed)
         return notified
 
     async def close(self) -> None:
         if self._pool is not None:
-            await self._pool.close()
+            try:  # a hung server must not hold shutdown
+                await asyncio.wait_for(self._pool.close(), CONNECT_TIMEOUT_SECONDS)
+            except TimeoutError:
+                self._pool.terminate()
             self._pool = None
 
 

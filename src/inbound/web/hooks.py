@@ -6,13 +6,14 @@ only up to ``MaximumPayloadSizeBytes``; beyond that the answer is 413 without re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from inbound.errors import AppError, PayloadTooLarge, UriTooLong
+from inbound.errors import AppError, PayloadTooLarge, Unavailable, UriTooLong
 from inbound.services.receive import receive
 from inbound.services.server import Server
 from inbound.webhooks.decode import decode
@@ -20,6 +21,7 @@ from inbound.webhooks.decode import decode
 log = logging.getLogger(__name__)
 PREFIX = "/hooks/"
 MAX_URL_BYTES = 2048
+MAX_WAIT_SECONDS = 10.0  # reliability.md: never a hang past 10 s, whatever QueryTimeout says
 KEY = re.compile(r"[A-Za-z0-9]+")
 OK_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")]
 JSON_TYPE = (b"content-type", b"application/json")
@@ -41,25 +43,23 @@ class HookEndpoint:
             body = await self._body(headers.get(b"content-length"), receive_)
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             request = decode(body, content_type, scope.get("query_string", b""))
-            await receive(self.server, key, request)
+            async with asyncio.timeout(self._deadline()):
+                await receive(self.server, key, request)
         except ClientGone:
             return
         except AppError as error:
-            await _send(
-                send, error.status, orjson.dumps(error.to_dict(request_id)), JSON_TYPE, request_id
-            )
+            await _send_error(send, error, request_id)
             return
-        except Exception:
-            log.exception("webhook %s failed", request_id)
-            failure = AppError(
-                "web.incoming_webhook.general.app_error",
-                "The message could not be stored; try again.",
-            )
-            await _send(send, 500, orjson.dumps(failure.to_dict(request_id)), JSON_TYPE, request_id)
+        except Exception as error:
+            await _send_error(send, self.server.failures.classify(error, request_id), request_id)
             return
         answer = [*OK_HEADERS, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
+
+    def _deadline(self) -> float:
+        """How long the rules and the commit may take before the sender hears 503."""
+        return min(float(self.server.config.sql["QueryTimeout"]), MAX_WAIT_SECONDS)
 
     def _key(self, scope: Scope) -> str:
         raw = scope.get("raw_path") or scope["path"].encode()
@@ -100,13 +100,30 @@ def is_hook_path(path: str) -> bool:
     return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
 
 
+async def _send_error(send: Send, error: AppError, request_id: str) -> None:
+    extra = (
+        [(b"retry-after", str(error.retry_after).encode())]
+        if isinstance(error, Unavailable)
+        else []
+    )
+    body = orjson.dumps(error.to_dict(request_id))
+    await _send(send, error.status, body, JSON_TYPE, request_id, extra=extra)
+
+
 async def _send(
-    send: Send, status: int, body: bytes, content_type: tuple[bytes, bytes], request_id: str
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: tuple[bytes, bytes],
+    request_id: str,
+    *,
+    extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     headers = [
         content_type,
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
+        *(extra or ()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,56 @@
+"""Which failures mean "the database is away" (answer 503 and retry) rather than a bug.
+
+Bad values are caught before they reach the database (``webhooks.payload``), so what is left
+here is the database being stopped, unreachable, full, read-only, hung past its timeout, or a
+connection dying mid-transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import exc as sa_exc
+
+
+class OutcomeUnknown(Exception):
+    """The connection failed during COMMIT: the transaction may or may not have landed."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for failures of the database itself, on either driver, wrapped or not."""
+    if isinstance(error, OutcomeUnknown | TimeoutError | ConnectionError | OSError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return error.connection_invalidated or _unavailable_driver_error(error.orig)
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    return _unavailable_driver_error(error)
+
+
+def _unavailable_driver_error(error: BaseException | None) -> bool:
+    if error is None:
+        return False
+    if isinstance(error, sqlite3.OperationalError):  # locked, disk full, I/O, read-only
+        return True
+    if isinstance(error, TimeoutError | ConnectionError | OSError):
+        return True
+    name = type(error).__name__
+    # asyncpg's connection-level errors (and through SQLAlchemy's adapter, the same names)
+    return name in _ASYNCPG_UNAVAILABLE or name.endswith("ConnectionError")
+
+
+_ASYNCPG_UNAVAILABLE = frozenset(
+    {
+        "InterfaceError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "CannotConnectNowError",
+        "QueryCanceledError",  # statement_timeout
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+        "DiskFullError",
+        "ReadOnlySQLTransactionError",
+        "InternalClientError",
+    }
+)
