@@ -78,6 +78,19 @@ class Unavailable(AppError):
         self.retry_after = retry_after
 
 
+class RateLimited(AppError):
+    """429: over a rate limit; retry after ``retry_after`` seconds."""
+
+    status = 429
+    default_id = "api.context.rate_limited.app_error"
+
+    def __init__(
+        self, error_id: str | None = None, message: str = "", *, retry_after: int = 1
+    ) -> None:
+        super().__init__(error_id, message)
+        self.retry_after = retry_after
+
+
 class Disabled(AppError):
     """501: a feature switched off by the admin (Mattermost's status for disabled webhooks)."""
 

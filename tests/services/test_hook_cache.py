@@ -7,7 +7,13 @@ import asyncio
 import pytest
 
 from inbound.models import IncomingHook
-from inbound.services.hook_cache import HookCache, ResolvedHook
+from inbound.services.hook_cache import (
+    MISS_BURST,
+    MISS_PER_SEC,
+    HookCache,
+    ResolvedHook,
+    TooManyMisses,
+)
 
 
 def _resolved(name: str) -> ResolvedHook:
@@ -92,3 +98,53 @@ def test_a_failed_lookup_reaches_every_waiter_and_is_not_cached() -> None:
         assert calls == 2
 
     asyncio.run(main())
+
+
+class Unknown:
+    """A loader for a database that knows no key but ``known``."""
+
+    def __init__(self, known: str = "") -> None:
+        self.calls = 0
+        self.known = known
+
+    async def __call__(self, key: str) -> ResolvedHook | None:
+        self.calls += 1
+        return _resolved("real") if key == self.known else None
+
+
+def test_an_unknown_key_is_read_once_then_answered_from_memory() -> None:
+    async def go() -> None:
+        cache, load = HookCache(), Unknown()
+        answers = [await cache.get("gone", load, address="1.2.3.4") for _ in range(100)]
+        assert answers == [None] * 100 and load.calls == 1
+        cache.clear()  # a hook changed: the next ask reads again
+        assert await cache.get("gone", load) is None and load.calls == 2
+
+    asyncio.run(go())
+
+
+def test_an_address_trying_random_keys_runs_out_of_database_reads() -> None:
+    async def go() -> None:
+        cache, load = HookCache(), Unknown()
+        for i in range(int(MISS_BURST)):
+            assert await cache.get(f"random{i}", load, address="1.2.3.4") is None
+        with pytest.raises(TooManyMisses) as raised:
+            await cache.get("one-more", load, address="1.2.3.4")
+        assert 0 < raised.value.retry_after <= 1 / MISS_PER_SEC
+        assert load.calls == MISS_BURST  # the refused one cost no read
+        # another address is not affected, nor are keys already answered
+        assert await cache.get("fresh", load, address="5.6.7.8") is None
+        assert await cache.get("random0", load, address="1.2.3.4") is None
+
+    asyncio.run(go())
+
+
+def test_valid_keys_cost_an_address_nothing() -> None:
+    async def go() -> None:
+        cache, load = HookCache(ttl=0.0), Unknown(known="real")
+        for _ in range(int(MISS_BURST) * 3):
+            cache.clear()
+            assert await cache.get("real", load, address="1.2.3.4") is not None
+        assert await cache.get("typo", load, address="1.2.3.4") is None
+
+    asyncio.run(go())

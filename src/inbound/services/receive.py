@@ -10,12 +10,14 @@ from the database: the hook, its creator and its channel come from the hook cach
 
 from __future__ import annotations
 
+import math
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound.errors import BadRequest, Disabled, Forbidden, NotFound
+from inbound.errors import BadRequest, Disabled, Forbidden, NotFound, RateLimited
 from inbound.models import DIRECT, OPEN, Channel, Post, User, new_time_id, now_ms
 from inbound.services.channels import get_or_create_direct
-from inbound.services.hook_cache import ResolvedHook
+from inbound.services.hook_cache import ResolvedHook, TooManyMisses
 from inbound.services.permissions import can_read_channel
 from inbound.services.posts import check_root, mentioned_members
 from inbound.services.server import Server
@@ -29,6 +31,7 @@ from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import Lookups, referenced_ids
 
 NO_LOOKUPS = Lookups()
+MAX_USER_LOOKUPS = 1000  # distinct <@ID> a message may name (a statement binds ≤ 32,767)
 
 
 def _has_content(request: WebhookRequest) -> bool:
@@ -37,7 +40,7 @@ def _has_content(request: WebhookRequest) -> bool:
     return bool(request.blocks and blocks_to_markdown(request.blocks, lambda s: s).strip())
 
 
-async def receive(server: Server, key: str, request: WebhookRequest) -> None:
+async def receive(server: Server, key: str, request: WebhookRequest, *, address: str = "") -> None:
     service = server.config.service
     if not service["EnableIncomingWebhooks"]:
         raise Disabled(
@@ -50,7 +53,7 @@ async def receive(server: Server, key: str, request: WebhookRequest) -> None:
             "No text specified: send text, attachments or blocks.",
         )
     message.check_type(request.type)
-    resolved = await resolve_key(server, key)
+    resolved = await resolve_key(server, key, address=address)
     hook, creator = resolved.hook, resolved.creator
     if request.channel:
         channel = await _override_target(server, resolved, request.channel)
@@ -150,17 +153,31 @@ def invalid_hook() -> BadRequest:
     )
 
 
-async def resolve_key(server: Server, key: str) -> ResolvedHook:
-    return await server.hook_cache.get(key, lambda k: _load_hook(server, k))
+async def resolve_key(server: Server, key: str, *, address: str = "") -> ResolvedHook:
+    """The hook behind ``key``; unknown keys are answered from memory when asked lately, and an
+    address that keeps trying unknown keys gets 429 instead of database reads."""
+    try:
+        resolved = await server.hook_cache.get(
+            key, lambda k: _load_hook(server, k), address=address
+        )
+    except TooManyMisses as error:
+        raise RateLimited(
+            "web.incoming_webhook.rate_limited.app_error",
+            "Too many requests with unknown webhook keys from this address; slow down.",
+            retry_after=max(1, math.ceil(error.retry_after)),
+        ) from None
+    if resolved is None:
+        raise invalid_hook()
+    return resolved
 
 
-async def _load_hook(server: Server, key: str) -> ResolvedHook:
+async def _load_hook(server: Server, key: str) -> ResolvedHook | None:
     async with server.db.connect() as conn:
         hook = await hook_store.get_hook_by_id(conn, key)
         if hook is None:
             hook = await hook_store.get_hook_by_retired_key(conn, key, now=now_ms())
         if hook is None:
-            raise invalid_hook()
+            return None
         creator = await user_store.get_user_by_id(conn, hook.user_id)
         channel = await channel_store.get_channel_by_id(
             conn, hook.channel_id, include_deleted=False
@@ -246,9 +263,8 @@ def _referenced(request: WebhookRequest) -> tuple[set[str], set[str]]:
 
 async def _lookups(conn: AsyncConnection, user_ids: set[str], channel_ids: set[str]) -> Lookups:
     """What the referenced ids name: usernames, and public channels' names."""
-    usernames = {
-        u.id: u.username for u in await user_store.get_users_by_ids(conn, sorted(user_ids))
-    }
+    ids = sorted(user_ids)[:MAX_USER_LOOKUPS]  # one bounded query; the rest stay <@ID>
+    usernames = {u.id: u.username for u in await user_store.get_users_by_ids(conn, ids)}
     names: dict[str, str] = {}
     for channel_id in sorted(channel_ids)[:50]:
         channel = await channel_store.get_channel_by_id(conn, channel_id, include_deleted=False)

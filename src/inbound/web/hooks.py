@@ -13,7 +13,7 @@ import re
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from inbound.errors import AppError, PayloadTooLarge, Unavailable, UriTooLong
+from inbound.errors import AppError, PayloadTooLarge, RateLimited, Unavailable, UriTooLong
 from inbound.services.receive import receive
 from inbound.services.server import Server
 from inbound.webhooks.decode import decode
@@ -44,7 +44,7 @@ class HookEndpoint:
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             request = decode(body, content_type, scope.get("query_string", b""))
             async with asyncio.timeout(self._deadline()):
-                await receive(self.server, key, request)
+                await receive(self.server, key, request, address=_address(scope))
         except ClientGone:
             return
         except AppError as error:
@@ -96,16 +96,19 @@ def _too_large(limit: int) -> PayloadTooLarge:
     )
 
 
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
 def is_hook_path(path: str) -> bool:
     return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
 
 
 async def _send_error(send: Send, error: AppError, request_id: str) -> None:
-    extra = (
-        [(b"retry-after", str(error.retry_after).encode())]
-        if isinstance(error, Unavailable)
-        else []
-    )
+    extra = []
+    if isinstance(error, Unavailable | RateLimited):
+        extra.append((b"retry-after", str(error.retry_after).encode()))
     body = orjson.dumps(error.to_dict(request_id))
     await _send(send, error.status, body, JSON_TYPE, request_id, extra=extra)
 
