@@ -20,6 +20,8 @@ from inbound.models import now_ms
 from inbound.services.events import Event, EventHub
 from inbound.services.failures import Failures
 from inbound.services.hook_cache import HookCache
+from inbound.services.metrics import Metrics, MetricsListener
+from inbound.services.rate_limit import RateLimits
 from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
@@ -48,7 +50,11 @@ class Server:
         )
         self._poller: asyncio.Task[None] | None = None
         self.hook_cache = HookCache()
+        self.rate_limits = RateLimits()
         self.failures = Failures()
+        self.metrics = Metrics()
+        self._metrics_listener: MetricsListener | None = None  # only while serving
+        self._register_gauges()
         self._hooks_version = (0, 0)
         # argon2 hashing (logins, new users): two threads, so 20 logins a second cannot take
         # both cores or the event loop; a burst queues here instead.
@@ -66,8 +72,39 @@ class Server:
             gc.set_threshold(50_000, 20, 100)
             self.writer.start()
             self._poller = asyncio.create_task(self._poll_config(), name="config-poller")
+            self._metrics_listener = MetricsListener(self.metrics)
+            self._follow_config()
+
+    def _register_gauges(self) -> None:
+        pool = self.db.engine.pool
+        self.metrics.gauges.update(
+            {
+                "inbound_websocket_clients": (
+                    "Open websocket connections.",
+                    lambda: len(self.events.listeners),
+                ),
+                "inbound_database_connections_in_use": (
+                    "Database pool connections checked out.",
+                    lambda: float(getattr(pool, "checkedout", lambda: 0)()),
+                ),
+                "inbound_redis_configured": (
+                    "1 when a Redis URL is configured (cross-process state).",
+                    lambda: 1.0 if self.settings.redis_url else 0.0,
+                ),
+            }
+        )
+
+    def _follow_config(self) -> None:
+        """Start or stop what the config switches on while serving (the metrics listener)."""
+        if self._metrics_listener is not None:
+            metrics = self.config.metrics
+            self._metrics_listener.follow(
+                enabled=bool(metrics["Enable"]), address=str(metrics["ListenAddress"])
+            )
 
     async def stop(self) -> None:
+        if self._metrics_listener is not None:
+            self._metrics_listener.stop()
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
@@ -100,6 +137,8 @@ class Server:
         async with self.db.begin() as conn:
             await config_store.save_config(conn, document, at=at)
         self.config = Config(document, at)
+        self._apply_timeouts()
+        self._follow_config()
         return self.config
 
     def hooks_changed(self) -> None:
@@ -116,11 +155,13 @@ class Server:
                     hooks_version = await hook_store.get_hooks_version(conn)
                 if version != self.config.version:
                     await self.reload_config()
+                    self._follow_config()
                 if hooks_version != self._hooks_version:
                     self._hooks_version = hooks_version
                     self.hook_cache.clear()
 
     def _publish_posted(self, batch: PostBatch) -> None:
+        self.metrics.posts_written += len(batch.posts)
         if not self.events.listeners:
             return
         channel = batch.channel

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -36,6 +37,13 @@ class HookEndpoint:
         self.server = server
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status, error_id = await self._handle(scope, receive_, send)
+        if status:
+            self.server.metrics.hook_answered(status, error_id, time.perf_counter() - started)
+
+    async def _handle(self, scope: Scope, receive_: Receive, send: Send) -> tuple[int, str]:
+        """Answer one request; return its status and error id (0 when the sender left)."""
         request_id = str(scope.get("request_id", ""))
         try:
             key = self._key(scope)
@@ -46,16 +54,18 @@ class HookEndpoint:
             async with asyncio.timeout(self._deadline()):
                 await receive(self.server, key, request, address=_address(scope))
         except ClientGone:
-            return
+            return 0, ""
         except AppError as error:
             await _send_error(send, error, request_id)
-            return
+            return error.status, error.error_id
         except Exception as error:
-            await _send_error(send, self.server.failures.classify(error, request_id), request_id)
-            return
+            failure = self.server.failures.classify(error, request_id)
+            await _send_error(send, failure, request_id)
+            return failure.status, failure.error_id
         answer = [*OK_HEADERS, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
+        return 200, ""
 
     def _deadline(self) -> float:
         """How long the rules and the commit may take before the sender hears 503."""
