@@ -46,9 +46,7 @@ def serve(
     ] = False,
 ) -> None:
     """Apply migrations, create the first admin and team if the database is empty, and serve."""
-    import uvicorn
-
-    from inbound.app import create_app
+    from inbound.web.serve import run
 
     settings = settings_from(database_url, host=host, port=port, site_url=site_url)
     first = run_local(settings, bootstrap)
@@ -58,16 +56,7 @@ def serve(
         typer.echo(f"  Log in at {settings.public_url}/login as '{first.username}'")
         if first.password:
             typer.secho(f"  Generated admin password (shown once): {first.password}", bold=True)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level="info",
-        access_log=access_log,
-        proxy_headers=proxy_headers,
-    )
+    run(settings, log_level="info", access_log=access_log, proxy_headers=proxy_headers)
 
 
 @db_app.command("migrate")

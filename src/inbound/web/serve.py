@@ -1,0 +1,74 @@
+"""The HTTP server around the app: uvicorn with inbound's protocol, limits and shutdown.
+
+``build`` makes the server (``inbound serve`` and tests that want real sockets use it); ``run``
+also raises the file limit first. Limits come from the runtime config (``ServiceSettings``), read
+when each connection opens, so changes apply to new connections.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from typing import Any
+
+import uvicorn
+
+from inbound.app import create_app
+from inbound.services.server import Server
+from inbound.settings import Settings
+from inbound.web.connections import ConnectionTable, connection_cap, raise_file_limit
+from inbound.web.protocol import InboundProtocol
+
+FINAL_COMMIT_SECONDS = 1.0
+"""Of GracefulShutdownSeconds, kept for the writer's last commits after requests end."""
+
+
+class InboundConfig(uvicorn.Config):
+    """uvicorn's config, plus what the protocol reads: the inbound server and the connections."""
+
+    def __init__(self, app: Any, *, server: Server, table: ConnectionTable, **options: Any) -> None:
+        super().__init__(app, http=InboundProtocol, **options)
+        self.server = server
+        self.table = table
+
+
+class InboundServer(uvicorn.Server):
+    """On SIGTERM: stop accepting, let requests in flight finish and the writer commit, all
+    within ``ServiceSettings.GracefulShutdownSeconds``; then exit 0."""
+
+    config: InboundConfig
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        seconds = float(self.config.server.config.service["GracefulShutdownSeconds"])
+        # uvicorn waits this long for requests (a body still arriving is cut short first,
+        # see InboundProtocol.shutdown), then cancels them; the rest is for the last commits.
+        self.config.timeout_graceful_shutdown = seconds - min(FINAL_COMMIT_SECONDS, seconds / 4)  # type: ignore[assignment]
+        await super().shutdown(sockets)
+        # uvicorn re-raises the signal it caught once it is done, which would make the process
+        # die of SIGTERM (status 143) after a clean shutdown; exit 0 instead.
+        self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
+
+
+def build(
+    settings: Settings,
+    *,
+    server: Server | None = None,
+    file_limit: int = 1024,
+    **options: Any,
+) -> InboundServer:
+    """The server for ``settings``; ``options`` go to ``uvicorn.Config`` (``log_level`` …)."""
+    server = server or Server(settings)
+    config = InboundConfig(
+        create_app(settings, server=server),
+        server=server,
+        table=ConnectionTable(connection_cap(file_limit)),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        **options,
+    )
+    return InboundServer(config)
+
+
+def run(settings: Settings, **options: Any) -> None:
+    build(settings, file_limit=raise_file_limit(), **options).run()
