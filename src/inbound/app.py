@@ -22,6 +22,7 @@ from inbound.web import app_api, pages
 from inbound.web.api import channels, hooks, posts, system, teams, users
 from inbound.web.hooks import HookEndpoint, is_hook_path
 from inbound.web.pages import STATIC
+from inbound.web.rate_limit import RateLimitLayer
 from inbound.web.responses import error_response, handle_app_error, request_id
 from inbound.web.ws import websocket_endpoint
 
@@ -53,7 +54,7 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
     api.add_exception_handler(AppError, handle_app_error)
     api.add_exception_handler(RequestValidationError, _handle_validation_error)
     api.add_exception_handler(HTTPException, _handle_http_exception)
-    return Inbound(api, HookEndpoint(server))
+    return RateLimitLayer(Inbound(api, HookEndpoint(server)), server)
 
 
 class Inbound:

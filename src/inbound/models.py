@@ -227,6 +227,8 @@ class IncomingHook:
     channel_locked: bool = False
     message_format: str = "markdown"
     last_used_at: int = 0
+    rate_limit_per_sec: int = 0  # 0: RateLimitSettings.IncomingWebhookPerSec
+    rate_limit_burst: int = 0  # 0: RateLimitSettings.IncomingWebhookMaxBurst
 
 
 # The caller of a public endpoint without a session: a user with no roles and no rights.

@@ -142,4 +142,6 @@ def hook_json(hook: IncomingHook) -> dict[str, Any]:
         "channel_locked": hook.channel_locked,
         "message_format": hook.message_format,
         "last_used_at": hook.last_used_at,
+        "rate_limit_per_sec": hook.rate_limit_per_sec,
+        "rate_limit_burst": hook.rate_limit_burst,
     }

@@ -33,6 +33,9 @@ def print_hook(server: Server, hook: IncomingHook) -> None:
     typer.echo(f"locked:     {str(hook.channel_locked).lower()}  format: {hook.message_format}")
     if hook.username or hook.icon_url:
         typer.echo(f"username:   {hook.username}  icon: {hook.icon_url}")
+    if hook.rate_limit_per_sec or hook.rate_limit_burst:
+        per_sec, burst = hook.rate_limit_per_sec or "default", hook.rate_limit_burst or "default"
+        typer.echo(f"rate limit: {per_sec}/s  burst: {burst}")
 
 
 def _hook_body(**values: Any) -> dict[str, Any]:
@@ -41,6 +44,20 @@ def _hook_body(**values: Any) -> dict[str, Any]:
 
 FormatOption = Annotated[
     str | None, typer.Option("--format", help="markdown (default) or slack (convert *bold* etc.)")
+]
+PerSecOption = Annotated[
+    int | None,
+    typer.Option(
+        "--rate-limit-per-sec",
+        help="Requests a second this hook accepts (0: RateLimitSettings.IncomingWebhookPerSec).",
+    ),
+]
+BurstOption = Annotated[
+    int | None,
+    typer.Option(
+        "--rate-limit-burst",
+        help="Burst above the rate this hook accepts (0: RateLimitSettings.IncomingWebhookMaxBurst).",
+    ),
 ]
 
 
@@ -53,6 +70,8 @@ def hook_create(
     icon_url: Annotated[str, typer.Option("--icon-url")] = "",
     locked: Annotated[bool, typer.Option("--locked", help="Refuse channel overrides.")] = False,
     message_format: FormatOption = None,
+    rate_limit_per_sec: PerSecOption = None,
+    rate_limit_burst: BurstOption = None,
     owner: Annotated[
         str | None, typer.Option("--user", help="Creator (default: the admin).")
     ] = None,
@@ -71,6 +90,8 @@ def hook_create(
             icon_url=icon_url,
             channel_locked=locked,
             message_format=message_format,
+            rate_limit_per_sec=rate_limit_per_sec,
+            rate_limit_burst=rate_limit_burst,
         )
         hook = await hooks.create_hook(server, None, body, user_id=creator.id)
         print_hook(server, hook)
@@ -119,6 +140,8 @@ def hook_update(
     icon_url: Annotated[str | None, typer.Option("--icon-url")] = None,
     locked: Annotated[bool | None, typer.Option("--locked/--unlocked")] = None,
     message_format: FormatOption = None,
+    rate_limit_per_sec: PerSecOption = None,
+    rate_limit_burst: BurstOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Change an incoming webhook (only the options given)."""
@@ -134,6 +157,8 @@ def hook_update(
             icon_url=icon_url,
             channel_locked=locked,
             message_format=message_format,
+            rate_limit_per_sec=rate_limit_per_sec,
+            rate_limit_burst=rate_limit_burst,
         )
         print_hook(server, await hooks.update_hook(server, None, hook_id, body))
 

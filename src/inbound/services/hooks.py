@@ -32,6 +32,8 @@ RESERVED_HOOK_USERNAMES = frozenset({"all", "channel", "here", "system"})
 FORMATS = ("markdown", "slack")
 LIMITS = {"display_name": 64, "description": 500, "username": 64, "icon_url": 1024}
 MAX_PER_PAGE = 200
+RATE_FIELDS = ("rate_limit_per_sec", "rate_limit_burst")  # 0: RateLimitSettings' defaults
+MAX_RATE = 1_000_000
 
 
 def hook_not_found() -> NotFound:
@@ -57,6 +59,8 @@ class HookFields:
     icon_url: str = ""
     channel_locked: bool = False
     message_format: str = "markdown"
+    rate_limit_per_sec: int = 0
+    rate_limit_burst: int = 0
 
     @classmethod
     def from_body(cls, body: dict[str, Any], *, base: HookFields | None = None) -> HookFields:
@@ -82,6 +86,9 @@ class HookFields:
                     "message_format", "message_format must be 'markdown' or 'slack'."
                 )
             fields.message_format = body["message_format"]
+        for name in RATE_FIELDS:
+            if body.get(name) is not None:
+                setattr(fields, name, _rate(name, body[name]))
         return fields
 
     @classmethod
@@ -94,6 +101,15 @@ class HookFields:
         for name, value in values.items():
             setattr(hook, name, value)
         return values
+
+
+def _rate(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RATE:
+        raise BadRequest(
+            f"model.incoming_hook.{name}.app_error",
+            f"{name} must be a whole number from 0 (the server's default) to {MAX_RATE}.",
+        )
+    return value
 
 
 def check_hook_username(username: str, config: Config) -> None:

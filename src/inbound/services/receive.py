@@ -55,6 +55,7 @@ async def receive(server: Server, key: str, request: WebhookRequest, *, address:
     message.check_type(request.type)
     resolved = await resolve_key(server, key, address=address)
     hook, creator = resolved.hook, resolved.creator
+    await server.rate_limits.check_hook(server.config.rate_limit, hook)  # 429 before any storage
     if request.channel:
         channel = await _override_target(server, resolved, request.channel)
     elif resolved.channel is None:

@@ -179,6 +179,8 @@ incoming_hooks = Table(
     Column("channel_locked", Boolean, nullable=False, server_default="0"),
     _text("message_format", 16),
     _ms("last_used_at"),
+    Column("rate_limit_per_sec", Integer, nullable=False, server_default="0"),
+    Column("rate_limit_burst", Integer, nullable=False, server_default="0"),
     Index("ix_incoming_hooks_team_id", "team_id"),
     Index("ix_incoming_hooks_channel_id", "channel_id"),
 )
