@@ -334,7 +334,7 @@ async function showHooks() {
 }
 
 async function showHookForm(hookId) {
-  const hook = hookId ? await api("GET", `/api/v4/hooks/incoming/${hookId}`) : { display_name: "", description: "", username: "", icon_url: "", channel_locked: false, message_format: "markdown", channel_id: "" };
+  const hook = hookId ? await api("GET", `/api/v4/hooks/incoming/${hookId}`) : { display_name: "", description: "", username: "", icon_url: "", channel_locked: false, message_format: "markdown", channel_id: "", rate_limit_per_sec: 0, rate_limit_burst: 0 };
   const postable = state.channels.filter((c) => c.type === "O" || c.type === "P");
   const error = h("p", { class: "error", role: "alert" });
   const field = (id, label, value, attrs = {}) => [h("label", { for: id }, label), h("input", { id, name: id, value: value || "", ...attrs })];
@@ -348,11 +348,13 @@ async function showHookForm(hookId) {
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "channel_locked", checked: hook.channel_locked }), "Lock to this channel"),
     h("label", { for: "message_format" }, "Message format"),
     h("select", { id: "message_format", name: "message_format" }, h("option", { value: "markdown", selected: hook.message_format === "markdown" }, "Markdown"), h("option", { value: "slack", selected: hook.message_format === "slack" }, "Slack mrkdwn (*bold*, ~strike~)")),
+    ...field("rate_limit_per_sec", "Rate limit (requests a second; empty: the server's)", hook.rate_limit_per_sec, { type: "number", min: 0, max: 1000000, placeholder: "server default" }),
+    ...field("rate_limit_burst", "Burst above the rate (empty: the server's)", hook.rate_limit_burst, { type: "number", min: 0, max: 1000000, placeholder: "server default" }),
     error,
     h("div", { class: "actions" }, h("button", { class: "primary", type: "submit" }, hookId ? "Update" : "Add"), link(`/${state.team.name}/integrations/incoming_webhooks`, "Cancel")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { channel_id: form.channel_id.value, display_name: form.display_name.value, description: form.description.value, username: form.username.value, icon_url: form.icon_url.value, channel_locked: form.channel_locked.checked, message_format: form.message_format.value };
+    const body = { channel_id: form.channel_id.value, display_name: form.display_name.value, description: form.description.value, username: form.username.value, icon_url: form.icon_url.value, channel_locked: form.channel_locked.checked, message_format: form.message_format.value, rate_limit_per_sec: Number(form.rate_limit_per_sec.value || 0), rate_limit_burst: Number(form.rate_limit_burst.value || 0) };
     try {
       if (hookId) await api("PUT", `/api/v4/hooks/incoming/${hookId}`, { ...hook, ...body, id: hookId });
       else await api("POST", "/api/v4/hooks/incoming", body);
