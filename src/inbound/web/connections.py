@@ -20,40 +20,49 @@ RESERVED_FILES = 64
 """Descriptors kept back for the database, its journal, logs and the listening socket."""
 
 
-class Closable(Protocol):
-    def close_idle(self) -> None: ...
+class Connection(Protocol):
+    def sheddable(self) -> bool:
+        """No request is being answered on it."""
+        ...
+
+    def shed(self) -> None: ...
 
 
 class ConnectionTable:
-    """Connections with no request in progress, least recently active first."""
+    """Open HTTP connections (not websockets), least recently answered first."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
-        self._idle: OrderedDict[Closable, None] = OrderedDict()
-        self._shed: set[Closable] = set()  # closed by us, not yet gone
+        self._open: OrderedDict[Connection, None] = OrderedDict()
 
-    def idle(self, connection: Closable) -> None:
-        self._idle[connection] = None
-        self._idle.move_to_end(connection)
+    def add(self, connection: Connection) -> bool:
+        """Admit a new connection, shedding the longest idle ones if the cap is reached;
+        False when every connection is busy answering and the newcomer must be refused."""
+        if not self._make_room():
+            return False
+        self._open[connection] = None
+        return True
 
-    def busy(self, connection: Closable) -> None:
-        self._idle.pop(connection, None)
+    def answered(self, connection: Connection) -> None:
+        if connection in self._open:
+            self._open.move_to_end(connection)
 
-    def gone(self, connection: Closable) -> None:
-        self._idle.pop(connection, None)
-        self._shed.discard(connection)
+    def gone(self, connection: Connection) -> None:
+        self._open.pop(connection, None)
 
-    def make_room(self, open_count: int) -> bool:
-        """Shed idle connections until ``open_count`` fits under the cap; False when none is
-        idle (every connection is serving a request) and the newcomer must be refused."""
-        open_count -= len(self._shed)
-        while open_count > self.cap:
-            if not self._idle:
+    def _make_room(self) -> bool:
+        count = len(self._open) + 1
+        passed = 0
+        while count > self.cap:
+            if passed >= len(self._open):
                 return False
-            oldest, _ = self._idle.popitem(last=False)
-            self._shed.add(oldest)
-            oldest.close_idle()
-            open_count -= 1
+            oldest, _ = self._open.popitem(last=False)
+            if not oldest.sheddable():
+                self._open[oldest] = None  # busy now, so recently active: to the back
+                passed += 1
+                continue
+            oldest.shed()
+            count -= 1
         return True
 
 

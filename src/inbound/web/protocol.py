@@ -2,8 +2,8 @@
 
 - a request head (request line and headers) of at most ``MAX_HEADERS`` headers and
   ``MAX_HEAD_BYTES`` bytes, else ``431`` and the connection is closed;
-- the whole request (head and body) within ``ServiceSettings.ReadTimeout`` of its first byte
-  (of the connection, for its first request), else ``408`` and the connection is closed;
+- the whole request (head and body) within ``ServiceSettings.ReadTimeout`` of its first byte,
+  else ``408`` and the connection is closed (a new connection silent that long is closed);
 - an idle keep-alive connection is closed after ``ServiceSettings.IdleTimeout``;
 - at the connection cap (see ``connections``) a new client sheds the oldest idle connection.
 
@@ -13,6 +13,7 @@ Every answer given here is JSON in Mattermost's error shape, like the applicatio
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import TYPE_CHECKING, Any, cast
 
 import httptools
@@ -69,31 +70,35 @@ class InboundProtocol(HttpToolsProtocol):
         self.read_timeout = float(service["ReadTimeout"])
         self.timeout_keep_alive = int(service["IdleTimeout"])
         self.table = inbound.table
+        # One timer per connection, moved lazily: a request due by ``read_deadline`` is
+        # "reading" from its first byte (or from the connection's start) to its last.
         self.read_timer: asyncio.TimerHandle | None = None
         self.read_deadline = 0.0
-        self.in_head = False  # some of a request head has arrived, not all of it
+        self.latest_deadline = math.inf  # lowered when the server shuts down
+        self.reading = False
         self.head_bytes = 0  # raw bytes of the unfinished head, counted per read
         self.header_bytes = 0  # URL and header names and values, as parsed
-        self.header_count = 0
         self.finished_in_read = False
 
     # Connection lifetime
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if not self.table.make_room(len(self.connections)):  # includes this one
+        if not self.table.add(self):
             transport.close()
             return
-        self.table.idle(self)
-        self._arm_read_timer()
+        self._expect_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.table.gone(self)
         self._cancel_read_timer()
         super().connection_lost(exc)
 
-    def close_idle(self) -> None:
-        """Shed to make room for a new client (no request is being answered here)."""
+    def sheddable(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def shed(self) -> None:
+        """Closed to make room for a new client (no request is being answered here)."""
         self._cancel_read_timer()
         self.transport.close()
 
@@ -102,15 +107,16 @@ class InboundProtocol(HttpToolsProtocol):
         is still arriving gets until just before the server stops waiting (then ``408``)."""
         super().shutdown()
         wait = self.config.timeout_graceful_shutdown
-        if self.read_timer is None or self.transport.is_closing() or wait is None:
+        if wait is None or self.transport.is_closing():
             return
-        deadline = self.loop.time() + max(0.0, wait - SHUTDOWN_MARGIN_SECONDS)
-        if deadline < self.read_deadline:
+        self.latest_deadline = self.loop.time() + max(0.0, wait - SHUTDOWN_MARGIN_SECONDS)
+        if self.reading and self.latest_deadline < self.read_deadline:
             self._cancel_read_timer()
-            self._arm_read_timer(deadline)
+            self._expect_request()
 
     def handle_websocket_upgrade(self) -> None:
-        self.table.busy(self)
+        self.table.gone(self)
+        self.reading = False
         self._cancel_read_timer()
         super().handle_websocket_upgrade()
 
@@ -131,7 +137,7 @@ class InboundProtocol(HttpToolsProtocol):
             refused = error.__context__
             self._refuse(refused.error if isinstance(refused, _Refused) else MALFORMED)
             return
-        if self.in_head and not self.finished_in_read:
+        if self.reading and not self.finished_in_read and self._in_head():
             # Exact unless a pipelined request ended in this same read (then not counted:
             # bounded by one read).
             self.head_bytes += len(data)
@@ -140,60 +146,62 @@ class InboundProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.in_head = True
-        self.head_bytes = self.header_bytes = self.header_count = 0
-        if self.read_timer is None:
-            self._arm_read_timer()
+        self.head_bytes = self.header_bytes = 0
+        self._expect_request()
 
     def on_url(self, url: bytes) -> None:
-        super().on_url(url)
+        self.url += url
         self.header_bytes += len(url)
         if self.header_bytes > MAX_HEAD_BYTES:
             raise _Refused(HEAD_TOO_LARGE)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.header_count += 1
         self.header_bytes += len(name) + len(value)
-        if self.header_count > MAX_HEADERS:
-            raise _Refused(TOO_MANY_HEADERS)
-        if self.header_bytes > MAX_HEAD_BYTES:
-            raise _Refused(HEAD_TOO_LARGE)
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
-        self.in_head = False
-        self.table.busy(self)
-        super().on_headers_complete()
+        if self.header_bytes > MAX_HEAD_BYTES or len(self.headers) >= MAX_HEADERS:
+            raise _Refused(
+                HEAD_TOO_LARGE if self.header_bytes > MAX_HEAD_BYTES else TOO_MANY_HEADERS
+            )
+        name = name.lower()  # as uvicorn's own on_header, inlined: this runs for every header
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_message_complete(self) -> None:
         self.finished_in_read = True
-        self._cancel_read_timer()
+        self.reading = False
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self.cycle.response_complete and not self.transport.is_closing():
-            self.table.idle(self)
+        self.table.answered(self)
 
     # Timeouts and refusals
 
-    def _arm_read_timer(self, deadline: float | None = None) -> None:
-        self.read_deadline = deadline or self.loop.time() + self.read_timeout
-        self.read_timer = self.loop.call_at(self.read_deadline, self._read_timed_out)
+    def _expect_request(self) -> None:
+        self.reading = True
+        self.read_deadline = min(self.loop.time() + self.read_timeout, self.latest_deadline)
+        if self.read_timer is None:
+            self.read_timer = self.loop.call_at(self.read_deadline, self._read_timer_fired)
 
     def _cancel_read_timer(self) -> None:
         if self.read_timer is not None:
             self.read_timer.cancel()
             self.read_timer = None
 
+    def _read_timer_fired(self) -> None:
+        self.read_timer = None
+        if not self.reading or self.transport.is_closing():
+            return  # between requests the keep-alive (idle) timeout applies
+        if self.loop.time() < self.read_deadline:  # a later request: wait for its deadline
+            self.read_timer = self.loop.call_at(self.read_deadline, self._read_timer_fired)
+            return
+        self._read_timed_out()
+
     def _read_timed_out(self) -> None:
         """The request did not arrive in time: answer 408 unless nothing was asked (a fresh
         connection that never spoke) or an answer is already on its way; then close."""
-        self.read_timer = None
-        if self.transport.is_closing():
-            return
         cycle = self.cycle
-        if self.in_head:
+        if self._in_head():
             self._refuse(TIMEOUT)
         elif cycle is not None and not cycle.response_started:
             cycle.disconnected = True  # the application's answer, if any, is dropped
@@ -202,12 +210,16 @@ class InboundProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
+    def _in_head(self) -> bool:
+        """Some of a request head has arrived, not all of it (the method is known at its end)."""
+        return self.scope is not None and "method" not in self.scope
+
     def _is_hook_request(self) -> bool:
         return self.scope.get("method") == "POST" and is_hook_path(self.scope.get("path", ""))
 
     def _refuse(self, error: AppError) -> None:
         """Answer ``error`` (when no other answer is under way) and close the connection."""
-        self.table.busy(self)
+        self.reading = False
         self._cancel_read_timer()
         if self.cycle is None or self.cycle.response_complete or self.cycle.disconnected:
             self.transport.write(self._error_bytes(error))
