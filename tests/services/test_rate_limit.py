@@ -1,14 +1,17 @@
-"""The GCRA limiter with a fake clock: throttled's (Mattermost's) numbers, step by step."""
+"""The GCRA limiter with a fake clock (throttled's, so Mattermost's, numbers step by step), the
+per-hook policy, and the client key as Mattermost's ``GenerateKey`` builds it."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
 import pytest
 
 from inbound.errors import RateLimited
 from inbound.models import IncomingHook
 from inbound.services.rate_limit import NS, Decision, MemoryLimiter, Rate, RateLimits
+from inbound.web.rate_limit import client_key
 
 
 class Clock:
@@ -183,3 +186,53 @@ def test_hook_limit_off_when_rate_limits_are_off() -> None:
             await limits.check_hook({**HOOK_SETTINGS, "Enable": False}, hook)
 
     asyncio.run(run())
+
+
+BY_ADDRESS = {"VaryByRemoteAddr": True, "VaryByUser": False, "VaryByHeader": ""}
+BY_USER = {**BY_ADDRESS, "VaryByUser": True}
+NOTHING = {"VaryByRemoteAddr": False, "VaryByUser": False, "VaryByHeader": ""}
+
+
+def scope(*headers: tuple[bytes, bytes], query: bytes = b"") -> dict[str, object]:
+    return {"client": ("10.0.0.7", 5555), "headers": list(headers), "query_string": query}
+
+
+TOKEN_DIGEST = "user:" + hashlib.blake2b(b"tok", digest_size=16).hexdigest()  # never the token
+
+
+@pytest.mark.parametrize(
+    ("settings", "request_scope", "key"),
+    [
+        pytest.param(BY_ADDRESS, scope(), "10.0.0.7", id="address"),
+        pytest.param(
+            BY_ADDRESS, scope((b"authorization", b"Bearer tok")), "10.0.0.7", id="token-ignored"
+        ),
+        pytest.param(BY_USER, scope((b"authorization", b"Bearer tok")), TOKEN_DIGEST, id="bearer"),
+        pytest.param(
+            BY_USER, scope((b"authorization", b"token tok")), TOKEN_DIGEST, id="token-scheme"
+        ),
+        pytest.param(
+            BY_USER, scope((b"cookie", b"a=1; MMAUTHTOKEN=tok")), TOKEN_DIGEST, id="cookie"
+        ),
+        pytest.param(BY_USER, scope(query=b"x=1&access_token=tok"), TOKEN_DIGEST, id="query"),
+        pytest.param(BY_USER, scope(), "10.0.0.7", id="no-token-falls-back-to-address"),
+        pytest.param({**BY_USER, "VaryByRemoteAddr": False}, scope(), "", id="no-token-no-address"),
+        pytest.param(NOTHING, scope(), "", id="everyone-shares-one"),
+        pytest.param(
+            {**NOTHING, "VaryByHeader": "X-Real-IP"},
+            scope((b"x-real-ip", b"203.0.113.9")),
+            "|203.0.113.9",
+            id="header",
+        ),
+        pytest.param(
+            {**BY_ADDRESS, "VaryByHeader": "X-Tenant"},
+            scope((b"x-tenant", b"ACME")),
+            "10.0.0.7|acme",
+            id="address-and-header",
+        ),
+    ],
+)
+def test_client_key_as_mattermost_generates_it(
+    settings: dict[str, object], request_scope: dict[str, object], key: str
+) -> None:
+    assert client_key(request_scope, settings) == key
