@@ -7,7 +7,7 @@ from typing import Any
 from inbound import wire
 from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
-from inbound.render.posts import post_view
+from inbound.render.posts import post_htmls, post_view
 from inbound.services import channels, posts, teams
 from inbound.services.server import Server
 from inbound.store import channels as channel_store
@@ -66,6 +66,7 @@ async def render_posts(
             u.id: u
             for u in await user_store.get_users_by_ids(conn, sorted({p.user_id for p in found}))
         }
+    htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
     return [
         post_view(
             p,
@@ -73,8 +74,9 @@ async def render_posts(
             server.config,
             viewer,
             reply_count=reply_counts.get(p.root_id or p.id, 0),
+            html=html,
         )
-        for p in found
+        for p, html in zip(found, htmls, strict=True)
     ]
 
 
