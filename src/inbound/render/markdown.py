@@ -105,9 +105,26 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _emoji_names() -> frozenset[str]:
+    """Every ``:name:`` emojize knows (English names and aliases): it looks each unknown one up
+    by scanning all of its emoji (about 1 ms), so a page of ``:x1: :x2: …`` took a minute."""
+    names: set[str] = set()
+    for data in emoji.EMOJI_DATA.values():
+        names.add(data["en"])
+        names.update(data.get("alias", []))
+    return frozenset(names)
+
+
 def _shortcode(match: re.Match[str]) -> str:
-    rendered = emoji.emojize(match.group(0), language="alias")
-    return rendered if rendered != match.group(0) else match.group(0)
+    code = match.group(0)
+    return _emojized(code) if code in _emoji_names() else code
+
+
+@lru_cache(maxsize=8192)  # only known names get here: about 5,000 of them
+def _emojized(code: str) -> str:
+    rendered = emoji.emojize(code, language="alias")
+    return rendered if rendered != code else code
 
 
 def _text_html(text: str, viewer: Viewer) -> str:
