@@ -50,14 +50,16 @@ def test_worst_case_at_the_size_limit_is_well_under_a_second(name: str) -> None:
     assert best_of(CASES[name](LIMIT), 2) < 1.0
 
 
-def doubling_ratio(name: str) -> tuple[float, float]:
-    """Best-of-5 times at 75 KB and 150 KB (best-of: noise on a shared machine only adds)."""
-    return best_of(CASES[name](75_000), 5), best_of(CASES[name](150_000), 5)
+def doubled(name: str) -> tuple[float, float]:
+    """Best-of-3 times at 75 KB and 150 KB (best-of: noise on a shared machine only adds)."""
+    return best_of(CASES[name](75_000), 3), best_of(CASES[name](150_000), 3)
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_doubling_the_input_at_most_about_doubles_the_time(name: str) -> None:
-    tries = [doubling_ratio(name) for _ in range(2)]  # quadratic (4x) fails both; noise rarely
+    tries = [doubled(name)]
+    if tries[0][1] >= 2.5 * tries[0][0] + 0.005:  # once more: quadratic (4x) fails twice
+        tries.append(doubled(name))
     assert any(large < 2.5 * small + 0.005 for small, large in tries), tries  # 5 ms: timer noise
 
 
