@@ -76,7 +76,12 @@ class HookCache:
         charged = entry is None and bool(address)
         if charged:
             self._spend_miss(address, now)
-        resolved = await self._load(key, load)
+        try:
+            resolved = await self._load(key, load)
+        except BaseException:
+            if charged:  # the database failed: no verdict on the key, nothing to charge
+                self.refund_miss(address)
+            raise
         if charged and resolved is not None:
             self.refund_miss(address)
         return resolved
@@ -104,7 +109,8 @@ class HookCache:
         try:
             resolved = await load(key)
         except BaseException as error:
-            self._entries.pop(key, None)
+            # The last answer stays (a database outage does not forget working hooks); the
+            # next request past its time tries again.
             future.set_exception(error)
             future.exception()  # retrieved: waiters re-raise it, nobody logs it twice
             raise

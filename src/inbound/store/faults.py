@@ -27,16 +27,27 @@ def is_unavailable(error: BaseException) -> bool:
     return _unavailable_driver_error(error)
 
 
-def _unavailable_driver_error(error: BaseException | None) -> bool:
-    if error is None:
+def _unavailable_driver_error(error: BaseException | None, depth: int = 0) -> bool:
+    """The driver's error, or what it wraps (SQLAlchemy's asyncpg adapter keeps asyncpg's
+    own exception as the cause), is about the database, not the statement."""
+    if error is None or depth > 3:
         return False
     if isinstance(error, sqlite3.OperationalError):  # locked, disk full, I/O, read-only
         return True
     if isinstance(error, TimeoutError | ConnectionError | OSError):
         return True
     name = type(error).__name__
-    # asyncpg's connection-level errors (and through SQLAlchemy's adapter, the same names)
-    return name in _ASYNCPG_UNAVAILABLE or name.endswith("ConnectionError")
+    sqlstate = str(getattr(error, "sqlstate", "") or "")
+    if name in _ASYNCPG_UNAVAILABLE or name.endswith("ConnectionError"):
+        return True
+    if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return True
+    return _unavailable_driver_error(error.__cause__, depth + 1)
+
+
+# 08 connection exception, 53 insufficient resources, 57P admin/crash shutdown and "cannot
+# connect now" (starting up), 57014 statement timeout, 25006 read-only transaction.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "57014", "25006")
 
 
 _ASYNCPG_UNAVAILABLE = frozenset(

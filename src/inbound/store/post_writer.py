@@ -205,7 +205,7 @@ class AsyncpgWriter:
 
             self._pool = await asyncpg.create_pool(
                 self.dsn,
-                min_size=1,
+                min_size=0,  # no floor to restore in the background while the server is away
                 max_size=self.parallel,
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 command_timeout=self.query_timeout,
