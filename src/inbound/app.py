@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inbound.errors import AppError, BadRequest
+from inbound.errors import AppError, BadRequest, Unavailable
 from inbound.models import new_id
 from inbound.services.server import Server
 from inbound.settings import Settings
@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
     api.add_exception_handler(AppError, handle_app_error)
     api.add_exception_handler(RequestValidationError, _handle_validation_error)
     api.add_exception_handler(HTTPException, _handle_http_exception)
+    api.add_exception_handler(Exception, _handle_failure)
     return RateLimitLayer(Inbound(api, HookEndpoint(server)), server)
 
 
@@ -81,7 +82,13 @@ class Inbound:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        await self.api(scope, receive, send_with_id)
+        try:
+            await self.api(scope, receive, send_with_id)
+        except Exception as error:
+            # Already answered and logged (once per kind per interval) by _handle_failure;
+            # Starlette re-raises it so servers can log it, which would log every one.
+            if not getattr(error, _ANSWERED, False):
+                raise
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -98,6 +105,21 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
     error = AppError(_HTTP_IDS.get(exc.status_code, "api.context.http_error"), str(exc.detail))
     error.status = exc.status_code
     return error_response(error, request_id(request))
+
+
+_ANSWERED = "_inbound_answered"
+
+
+async def _handle_failure(request: Request, exc: Exception) -> Response:
+    """Any other exception: 503 with Retry-After when the database is away, else a 500 in
+    Mattermost's shape; either way logged without flooding the log."""
+    server: Server = request.app.state.server
+    failure = server.failures.classify_api(exc, request_id(request))
+    setattr(exc, _ANSWERED, True)
+    response = error_response(failure, request_id(request))
+    if isinstance(failure, Unavailable):
+        response.headers["Retry-After"] = str(failure.retry_after)
+    return response
 
 
 _HTTP_IDS: dict[int, Any] = {

@@ -7,6 +7,7 @@ when each connection opens, so changes apply to new connections.
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 from typing import Any
@@ -16,6 +17,7 @@ import uvicorn
 from inbound.app import create_app
 from inbound.services.server import Server
 from inbound.settings import Settings
+from inbound.web.access_log import AccessLog
 from inbound.web.connections import ConnectionTable, connection_cap, raise_file_limit
 from inbound.web.protocol import InboundProtocol
 
@@ -58,8 +60,12 @@ def build(
 ) -> InboundServer:
     """The server for ``settings``; ``options`` go to ``uvicorn.Config`` (``log_level`` …)."""
     server = server or Server(settings)
+    app = create_app(settings, server=server)
+    if options.pop("access_log", False):
+        app = AccessLog(app)  # ours, not uvicorn's: request ids, latency, no hook keys
     config = InboundConfig(
-        create_app(settings, server=server),
+        app,
+        access_log=False,
         server=server,
         table=ConnectionTable(connection_cap(file_limit)),
         host=settings.host,
@@ -71,4 +77,15 @@ def build(
 
 
 def run(settings: Settings, **options: Any) -> None:
+    _log_to_stderr()
     build(settings, file_limit=raise_file_limit(), **options).run()
+
+
+def _log_to_stderr() -> None:
+    """inbound's own log lines (failures, access log, metrics) on stderr, with the time."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("inbound")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
