@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hostile  # bench/hostile.py: run.py runs as a script, so its folder is on the path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ READ_POSTS = env_int("BENCH_READ_POSTS", 1_000_000)
 FANOUT_CLIENTS = env_int("BENCH_FANOUT_CLIENTS", 200)
 FANOUT_RATE = env_int("BENCH_FANOUT_RATE", 100)
 PROTOTYPE = env_int("BENCH_PROTOTYPE", 1)  # 0: skip the prototype yardstick
+HOSTILE = env_int("BENCH_HOSTILE", 1)  # 0: skip the hostile mix and the flood
 
 
 def taskset(core: int) -> list[str]:
@@ -532,8 +534,12 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
     server.rss_samples.clear()
     load = run_wrk(f"{setup.url}/hooks/{setup.hook_id}", payload_dir, SECONDS, server, script)
     rss = [rss_start, *server.rss_samples]
+    phases: dict[str, Any] = {}
+    if HOSTILE:
+        phases = hostile_phases(setup, work, payload_dir, script, server, clean=load)
     server.stop()
-    check = verify(db, setup.channel_id, load.ok + warm)
+    extra_ok = phases["hostile_good"].ok if phases else 0
+    check = verify(db, setup.channel_id, load.ok + warm + extra_ok)
 
     base_port = free_port()
     baseline = start_bare("baseline_app:app", base_port, log)
@@ -557,6 +563,7 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
         "prototype": prototype_load,
         "check": check,
         "rss": rss,
+        **phases,
     }
     if READ_POSTS:
         server = start_inbound(database_url, port, log)
@@ -581,6 +588,86 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
         )
         server.stop()
     return result
+
+
+def hostile_phases(
+    setup: Setup, work: Path, payload_dir: Path, script: Path, server: Proc, *, clean: Load
+) -> dict[str, Any]:
+    """The hostile mix (5 % adversarial requests to a second hook) beside the normal mix, then
+    a flood of one hook with the rate limits on while another is timed."""
+    seconds = max(SECONDS // 2, 5)
+    corpus_dir = work / "hostile"
+    hostile.write_corpus(corpus_dir)
+    bad_hook = hostile.second_hook(setup.url, setup.token, channel="off-topic")
+    bad = hostile.start_hostile(
+        f"{setup.url}/hooks/{bad_hook}",
+        corpus_dir,
+        seconds=seconds,
+        rate=clean.rps * hostile.HOSTILE_SHARE,
+        connections=4,
+        cpu=taskset(1),
+    )
+    good = run_wrk(f"{setup.url}/hooks/{setup.hook_id}", payload_dir, seconds, server, script)
+    bad_load = hostile.finish_hostile(bad)
+
+    steady = hostile.write_steady(work / "steady", json.dumps({"text": "steady"}).encode())
+    timed_hook = hostile.second_hook(
+        setup.url, setup.token, channel="off-topic", per_sec=100_000, burst=100_000
+    )
+    flooded_hook = hostile.second_hook(setup.url, setup.token, channel="off-topic")
+    hostile.set_limits(setup.url, setup.token, enable=True)
+    flood_seconds = max(SECONDS // 4, 5)
+
+    def timed(rate: float, *, sender: str) -> Any:
+        return hostile.start_hostile(
+            f"{setup.url}/hooks/{timed_hook}",
+            steady,
+            seconds=flood_seconds,
+            rate=rate,
+            connections=8,
+            cpu=taskset(1),
+            sender=sender,
+        )
+
+    alone = hostile.finish_hostile(timed(200, sender="timed-alone"))
+    flood = hostile.start_hostile(
+        f"{setup.url}/hooks/{flooded_hook}",
+        steady,
+        seconds=flood_seconds,
+        rate=0,
+        connections=48,
+        cpu=taskset(1),
+        sender="flood",
+    )
+    during = hostile.finish_hostile(timed(200, sender="timed-flood"))
+    flooded = hostile.finish_hostile(flood)
+    hostile.set_limits(setup.url, setup.token, enable=False)
+    return {
+        "hostile_good": good,
+        "hostile_bad": bad_load,
+        "flood_alone": alone,
+        "flood_during": during,
+        "flood": flooded,
+        "flood_seconds": flood_seconds,
+    }
+
+
+def report_hostile(result: dict[str, Any], clean: Load) -> list[str]:
+    good: Load = result["hostile_good"]
+    bad: hostile.HostileLoad = result["hostile_bad"]
+    alone: hostile.HostileLoad = result["flood_alone"]
+    during: hostile.HostileLoad = result["flood_during"]
+    flood: hostile.HostileLoad = result["flood"]
+    share = good.rps / clean.rps if clean.rps else 0.0
+    return [
+        f"hostile   good senders {good.rps:9.0f} req/s ({share:.2f} of clean)  p99 {good.p99_ms:6.2f} ms "
+        f"(clean {clean.p99_ms:.2f})  errors {good.errors}; hostile sender {bad.requests} requests "
+        f"({bad.requests / max(good.requests + bad.requests, 1):.1%}): {bad.ok} stored, {bad.client_errors} 4xx, "
+        f"{bad.server_errors} 5xx, {bad.socket_errors} socket errors, p99 {bad.p99_ms:.1f} ms",
+        f"flood     limits on; one hook flooded by 48 connections: {flood.requests / result['flood_seconds']:.0f} req/s, "
+        f"{flood.ok} stored, {flood.client_errors} refused (429); another hook at ~200/s: p99 alone "
+        f"{alone.p99_ms:.2f} ms, during the flood {during.p99_ms:.2f} ms ({during.ok} of {during.requests} ok)",
+    ]
 
 
 def report(result: dict[str, Any]) -> str:
@@ -611,6 +698,8 @@ def report(result: dict[str, Any]) -> str:
         f"stored-but-unacknowledged (in flight at stop) {check.unacknowledged_stored}",
         f"RSS       start {rss[0]:.0f} MB, middle {rss[len(rss) // 2]:.0f} MB, end {rss[-1]:.0f} MB, max {max(rss):.0f} MB",
     ]
+    if "hostile_good" in result:
+        lines += report_hostile(result, load)
     if "read_page1_ms" in result:
         lines.append(
             f"reads     {READ_POSTS:,} posts seeded in {result['seed_seconds']:.1f}s; GET posts?per_page=60 median: "
@@ -633,6 +722,14 @@ def report(result: dict[str, Any]) -> str:
         f"p50_ms={load.p50_ms:.2f} p99_ms={load.p99_ms:.2f} cpu_us={load.server_cpu_us:.1f} "
         f"lost={check.lost} duplicated={check.duplicated} rss_mb={max(rss):.0f}"
         + (f" prototype_rps={proto.rps:.0f}" if proto is not None else "")
+        + (
+            f" hostile_good_share={result['hostile_good'].rps / load.rps:.3f}"
+            f" hostile_good_p99_ms={result['hostile_good'].p99_ms:.2f}"
+            f" hostile_5xx={result['hostile_bad'].server_errors}"
+            f" flood_other_p99_ms={result['flood_during'].p99_ms:.2f}"
+            if "hostile_good" in result and load.rps
+            else ""
+        )
     )
     return "\n".join(lines)
 
@@ -650,12 +747,16 @@ def main() -> int:
             result = bench_database(url, work, label=label)
             print(report(result), flush=True)
             check: Check = result["check"]
+            hostile_5xx = result["hostile_bad"].server_errors if "hostile_bad" in result else 0
             if check.lost or check.duplicated or check.half_messages or result["load"].errors:
                 print(
                     f"FAILED: {label}: lost={check.lost} duplicated={check.duplicated} "
                     f"half={check.half_messages} errors={result['load'].errors}",
                     file=sys.stderr,
                 )
+                failed = True
+            if hostile_5xx or ("hostile_good" in result and result["hostile_good"].errors):
+                print(f"FAILED: {label}: the hostile phase got {hostile_5xx} 5xx", file=sys.stderr)
                 failed = True
     return 1 if failed else 0
 
