@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))  # leave a core to the event loop
 CPU_LIMIT_S = 2.0  # ~30× the slowest 4,000-character post; ordinary ones take ~2 ms
+WORKER_NICENESS = 10  # the server (and its event loop) gets the CPU first
 MAX_QUEUED = 2_000  # beyond this a post is shown as text and tried again on the next view
 
 Render = Callable[..., str]
@@ -52,9 +53,10 @@ def _die_with(parent: int) -> None:
 
 
 def _start_worker(parent: int) -> None:
-    """Each worker: dies with the server; Ctrl-C is the parent's to handle; the CPU alarm
-    stops a job; warm up."""
+    """Each worker: dies with the server; yields the CPU to it (rendering is background work,
+    answering is not); Ctrl-C is the parent's to handle; the CPU alarm stops a job; warm up."""
     threading.Thread(target=_die_with, args=(parent,), daemon=True).start()
+    os.nice(WORKER_NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGVTALRM, _overtime)
     from inbound.render.markdown import render_markdown
