@@ -20,6 +20,7 @@ from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
 
 MAX_PER_PAGE = 200
+NAMES_PER_QUERY = 1000
 
 
 def post_not_found() -> NotFound:
@@ -47,7 +48,11 @@ async def mentioned_members(
         return [u for u in channel.name.split("__") if u != poster_id or notify_poster]
     if not mentions.usernames:
         return []
-    found = await channel_store.get_member_ids_by_usernames(conn, channel.id, mentions.usernames)
+    names = sorted(mentions.usernames)
+    found: list[str] = []
+    for start in range(0, len(names), NAMES_PER_QUERY):  # a statement binds ≤ 32,767 values
+        chunk = names[start : start + NAMES_PER_QUERY]
+        found += await channel_store.get_member_ids_by_usernames(conn, channel.id, chunk)
     return [u for u in found if u != poster_id or notify_poster]
 
 

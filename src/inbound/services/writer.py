@@ -2,10 +2,12 @@
 
 Every request hands the writer a ``PostBatch`` (all pieces of one message, with the counters they
 move) and awaits its commit. The writer drains everything waiting into one transaction, so a
-burst of N requests costs one commit instead of N. A batch that fails on its own is retried
-alone so it cannot take its neighbours down with it. A request is acknowledged only after the
-transaction holding its posts has committed; the Slack translation, splitting and mention
-parsing all happen before a batch joins the queue, so the writer only writes.
+burst of N requests costs one commit instead of N. A group commit that fails is split in two and
+each half retried (down to the one message that fails alone), so a bad message cannot take its
+neighbours down with it, nor make everyone commit one by one; when the database itself is away,
+nothing is retried. A request is acknowledged only after the transaction holding its posts has
+committed; the Slack translation, splitting and mention parsing all happen before a batch joins
+the queue, so the writer only writes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inbound.models import Channel, Post
+from inbound.store.faults import is_unavailable
 from inbound.store.post_writer import WritePlan, WriterBackend
 from inbound.store.posts import post_values
 
@@ -84,7 +87,7 @@ class PostWriter:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _hook_touched: dict[str, int] = field(default_factory=dict)  # hook id → last written
-    split_commits: int = 0  # group commits that failed and were retried message by message
+    split_commits: int = 0  # group commits that failed and were retried as two halves
     _stopping: bool = False
 
     def start(self) -> None:
@@ -139,19 +142,21 @@ class PostWriter:
         try:
             await self._commit([p.batch for p in taken])
         except Exception as error:
-            if len(taken) == 1:
-                log.exception("post batch failed")
-                _settle(taken[0], error=RuntimeError("post could not be stored"))
+            if len(taken) == 1 or is_unavailable(error):
+                _fail(taken, error)  # the database is away: every retry would fail too
                 return
             self.split_commits += 1
             log.warning(
-                "a group commit of %d messages failed (%s: %s); committing them one by one",
+                "a group commit of %d messages failed (%s: %s); committing each half apart",
                 len(taken),
                 type(error).__name__,
                 error,
             )
-            for pending in taken:  # isolate the bad batch; the rest still commit
-                await self._flush([pending])
+            # Bisect: one bad message costs about 2·log2(n) extra commits, not n, and the
+            # others still commit in groups.
+            half = len(taken) // 2
+            await self._flush(taken[:half])
+            await self._flush(taken[half:])
             return
         for pending in taken:
             _settle(pending)
@@ -176,6 +181,18 @@ class PostWriter:
                 if batch.mention_everyone
                 else list(batch.mentioned_user_ids)
             )
+
+
+def _fail(taken: list[_Pending], error: Exception) -> None:
+    """Answer ``taken`` with ``error`` when the database is away (the caller says 503), else
+    with a plain failure that keeps the database's error as its cause (500, logged once)."""
+    for pending in taken:
+        if is_unavailable(error):
+            _settle(pending, error=error)
+        else:
+            failure = RuntimeError("post could not be stored")
+            failure.__cause__ = error
+            _settle(pending, error=failure)
 
 
 def _settle(pending: _Pending, error: Exception | None = None) -> None:

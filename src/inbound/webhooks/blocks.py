@@ -12,6 +12,17 @@ from typing import Any
 from inbound.webhooks.slack import mrkdwn_to_markdown
 
 Translate = Callable[[str], str]
+MAX_INDENT = 8  # Slack's deepest list level
+
+
+def _items(value: Any) -> list[Any]:
+    """A list the sender sent, or nothing (a number or object where a list belongs)."""
+    return value if isinstance(value, list) else []
+
+
+def _indent(value: Any) -> int:
+    """Slack's list indent, 0–8; anything else is no indent (never a 2-GB string)."""
+    return value if isinstance(value, int) and 0 <= value <= MAX_INDENT else 0
 
 
 def _text(obj: Any, translate: Translate) -> str:
@@ -52,7 +63,7 @@ def _section(block: dict[str, Any], translate: Translate) -> str:
 
 def _context(block: dict[str, Any], translate: Translate) -> str:
     items = []
-    for element in block.get("elements") or []:
+    for element in _items(block.get("elements")):
         if isinstance(element, dict) and element.get("type") == "image":
             items.append(str(element.get("alt_text") or ""))
         else:
@@ -98,12 +109,12 @@ def _rich_inline(element: Any, translate: Translate) -> str:
 
 
 def _rich_elements(elements: Any, translate: Translate) -> str:
-    return "".join(_rich_inline(e, translate) for e in elements or [])
+    return "".join(_rich_inline(e, translate) for e in _items(elements))
 
 
 def _rich_text(block: dict[str, Any], translate: Translate) -> str:
     out = []
-    for element in block.get("elements") or []:
+    for element in _items(block.get("elements")):
         if not isinstance(element, dict):
             continue
         kind, inner = element.get("type"), element.get("elements")
@@ -116,11 +127,11 @@ def _rich_text(block: dict[str, Any], translate: Translate) -> str:
                 "\n".join("> " + line for line in _rich_elements(inner, translate).split("\n"))
             )
         elif kind == "rich_text_list":
-            indent = "  " * int(element.get("indent") or 0)
+            indent = "  " * _indent(element.get("indent"))
             ordered = element.get("style") == "ordered"
             items = [
                 _rich_elements(i.get("elements"), translate)
-                for i in inner or []
+                for i in _items(inner)
                 if isinstance(i, dict)
             ]
             out.append(

@@ -4,7 +4,11 @@
   Mattermost's field names), JSON for anything else (and a bare ``payload=`` body with no
   Content-Type at all);
 - only the first JSON value counts, invalid UTF-8 becomes U+FFFD, and a body that fails only
-  because of raw newlines/tabs inside text fields is rescued once.
+  because of raw newlines/tabs inside text fields is rescued once;
+- what no database can store never gets past here: a lone UTF-16 surrogate escape (``\\ud800``)
+  becomes U+FFFD, as Go's encoding/json (so Mattermost) decodes it, and so does NUL (``\\u0000``,
+  or a raw NUL in a multipart field), as CommonMark asks of renderers; JSON nested deeper than the
+  parsers go is a 400, never a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ _PARAM = re.compile(rf"^\s*{_TOKEN}\s*=\s*(?:{_TOKEN}|\"[^\"]*\")\s*$")
 _RESCUE_KEY = re.compile(
     r'"(?:text|fallback|pretext|author_name|title|value)"\s*:\s*"', re.IGNORECASE
 )
+# The escapes a database rejects once decoded: lone surrogates (both), NUL (PostgreSQL). The
+# pass walks escapes left to right, so ``\\ud800`` (an escaped backslash, then text) is left
+# alone and a high+low pair is kept.
+_ESCAPE = re.compile(
+    rb"\\\\"
+    rb"|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"|\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)"
+)
+_LONE_ESCAPE_LENGTH = 6  # \uXXXX; the pair is 12, the escaped backslash 2
 _MULTIPART_ALIASES = {"channelname": "channel", "iconurl": "icon_url", "iconemoji": "icon_emoji"}
 _MULTIPART_JSON = ("attachments", "props")
 
@@ -48,7 +61,9 @@ def media_type(content_type: str) -> tuple[str, Mapping[str, str]]:
             MEDIA_TYPE_ERROR, f"The Content-Type header {content_type!r} is malformed."
         )
     _, options = parse_options_header(content_type)
-    return kind, MappingProxyType({k.decode().lower(): v.decode() for k, v in options.items()})
+    return kind, MappingProxyType(
+        {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in options.items()}
+    )
 
 
 def decode(body: bytes, content_type: str = "", query: bytes = b"") -> WebhookRequest:
@@ -86,32 +101,54 @@ def decode_multipart(body: bytes, boundary: str) -> WebhookRequest:
         key = _MULTIPART_ALIASES.get(name.lower(), name.lower())
         if key in _MULTIPART_JSON and value.strip():
             try:
-                fields[key] = json.loads(value)
-            except ValueError:
-                raise DecodeError(DECODE_ERROR, f"The {name} part must hold JSON.") from None
+                fields[key] = parse_json(value.encode())
+            except DecodeError as error:
+                raise DecodeError(
+                    DECODE_ERROR, f"The {name} part must hold JSON: {error.message}"
+                ) from None
         elif key not in _MULTIPART_JSON:
-            fields[key] = value
+            fields[key] = value.replace("\0", "\ufffd") if "\0" in value else value
     return normalise(fields)
 
 
 def parse_json(body: bytes) -> Any:
     """The first JSON value in ``body``; trailing bytes are ignored."""
+    if b"\\" in body and b"\\u0000" in body:  # orjson decodes NUL; no database stores it
+        body = clean_escapes(body)
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         pass
+    if b"\\u" in body:  # orjson refuses lone surrogates: replace them and parse again
+        body = clean_escapes(body)
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     text = body.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if not text:
         raise DecodeError(DECODE_ERROR, "The request body is empty; send a JSON message.")
     try:
         return _first_value(text)
+    except RecursionError:  # the stdlib parser recurses; it stops cleanly at the limit
+        raise DecodeError(DECODE_ERROR, "The JSON is nested too deeply.") from None
     except ValueError as first_error:
         try:
             return _first_value(rescue_control_chars(text))
-        except ValueError:
+        except (ValueError, RecursionError):
             raise DecodeError(
                 DECODE_ERROR, f"Unable to parse the incoming data as JSON: {first_error}."
             ) from None
+
+
+def clean_escapes(body: bytes) -> bytes:
+    """Lone surrogate and NUL escapes → ``\\ufffd``; pairs and everything else kept."""
+    return _ESCAPE.sub(_clean_escape, body)
+
+
+def _clean_escape(match: re.Match[bytes]) -> bytes:
+    token = match.group()
+    return b"\\ufffd" if len(token) == _LONE_ESCAPE_LENGTH else token
 
 
 def _reject_constant(name: str) -> Any:
@@ -148,4 +185,11 @@ def rescue_control_chars(text: str) -> str:
     return "".join(out)
 
 
-__all__ = ["decode", "media_type", "parse_json", "rescue_control_chars", "unquote_plus"]
+__all__ = [
+    "clean_escapes",
+    "decode",
+    "media_type",
+    "parse_json",
+    "rescue_control_chars",
+    "unquote_plus",
+]

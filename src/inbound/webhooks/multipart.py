@@ -51,11 +51,11 @@ def form_fields(body: bytes, boundary: str) -> list[tuple[str, str]]:
         "on_part_data": on_part_data,
         "on_part_end": on_part_end,
     }
-    parser = MultipartParser(boundary.encode("latin-1"), callbacks)
-    try:
+    try:  # the parser raises its own error classes for malformed input (and boundaries)
+        parser = MultipartParser(boundary.encode("latin-1"), callbacks)
         parser.write(body)
         parser.finalize()
-    except Exception as error:  # the parser raises its own error classes for malformed input
+    except Exception as error:
         raise DecodeError(DECODE_ERROR, f"The multipart body is malformed: {error}.") from None
     return parts
 

@@ -15,6 +15,8 @@ import orjson
 from inbound.errors import BadRequest
 
 DECODE_ERROR = "web.incoming_webhook.decode.app_error"
+INVALID_PARAM = "api.context.invalid_param.app_error"
+MAX_TYPE_LENGTH = 64  # the posts.type column
 
 ATTACHMENT_TEXT_KEYS = (
     "fallback",
@@ -95,7 +97,7 @@ def _short(value: Any, where: str) -> bool:
     raise DecodeError(DECODE_ERROR, f"{where} must be true or false.")
 
 
-def _field_value(value: Any) -> str:
+def _field_value(value: Any, where: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -106,14 +108,17 @@ def _field_value(value: Any) -> str:
         return str(int(value))
     if isinstance(value, int | float):
         return str(value)
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as error:
+        raise DecodeError(DECODE_ERROR, f"{where} {_unstorable(error)}.") from None
 
 
 def _field(raw: dict[str, Any], where: str) -> dict[str, Any]:
     folded = _fold(_object(raw, where))
     return {
         "title": _string(folded.get("title"), f"{where}.title"),
-        "value": _field_value(folded.get("value")),
+        "value": _field_value(folded.get("value"), f"{where}.value"),
         "short": _short(folded.get("short"), f"{where}.short"),
     }
 
@@ -174,15 +179,27 @@ def normalise(value: Any) -> WebhookRequest:
 
 
 def _check_storable(request: WebhookRequest) -> None:
-    """Everything kept in props must round-trip through JSON (integers within 64 bits)."""
+    """Everything kept in props must round-trip through JSON (integers within 64 bits, at most
+    254 levels deep), and ``type`` must fit its column."""
+    if len(request.type) > MAX_TYPE_LENGTH:
+        raise DecodeError(INVALID_PARAM, f"type is longer than {MAX_TYPE_LENGTH} characters.")
     for name in ("props", "attachments", "blocks"):
         value = getattr(request, name)
         if not value:
             continue
         try:
             orjson.dumps(value)
-        except TypeError:
-            raise DecodeError(DECODE_ERROR, f"{name} holds a number too large to store.") from None
+        except orjson.JSONEncodeError as error:
+            raise DecodeError(DECODE_ERROR, f"{name} {_unstorable(error)}.") from None
+
+
+def _unstorable(error: orjson.JSONEncodeError) -> str:
+    reason = str(error)
+    if "ecursion" in reason:
+        return "is nested too deeply to store (at most 254 levels)"
+    if "64-bit" in reason:
+        return "holds a number too large to store"
+    return f"cannot be stored as JSON ({reason})"
 
 
 PRIORITIES = ("", "standard", "important", "urgent")
