@@ -35,3 +35,12 @@ def test_a_bug_is_a_json_500_logged_once_per_interval(
             assert_error(api.get("/api/v4/users/me"), 500, "api.context.server_error.app_error")
     reports = [r for r in caplog.records if "ValueError" in r.getMessage()]
     assert len(reports) == 1, [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800", "\\udfff"])
+def test_api_posts_with_nul_or_lone_surrogates_are_stored_cleaned(api: Api, escape: str) -> None:
+    channel = api.channel("town-square")
+    body = ('{"channel_id": "' + channel["id"] + '", "message": "a' + escape + 'b"}').encode()
+    response = api.post("/api/v4/posts", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
+    assert response.json()["message"] == "a\ufffdb"

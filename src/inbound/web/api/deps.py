@@ -12,6 +12,7 @@ from inbound.errors import BadRequest, Unauthorized, invalid_url_param
 from inbound.models import User, is_valid_id
 from inbound.services import auth
 from inbound.services.server import Server
+from inbound.webhooks.decode import clean_escapes
 
 COOKIE = "MMAUTHTOKEN"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -74,14 +75,25 @@ def path_id(value: str, name: str) -> str:
 
 
 async def json_body(request: Request) -> Any:
-    """The request's JSON (any type); a clear 400 when it is not JSON."""
+    """The request's JSON (any type); a clear 400 when it is not JSON. NUL and lone surrogate
+    escapes become U+FFFD, as on the hook path: no database stores them."""
     raw = await request.body()
+    if not raw.strip():
+        return None
+    if b"\\u0000" in raw:
+        raw = clean_escapes(raw)
     try:
-        return orjson.loads(raw) if raw.strip() else None
+        return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise BadRequest(
-            "api.context.invalid_body_param.app_error", "The request body is not valid JSON."
-        ) from None
+        pass
+    if b"\\u" in raw:
+        try:
+            return orjson.loads(clean_escapes(raw))
+        except orjson.JSONDecodeError:
+            pass
+    raise BadRequest(
+        "api.context.invalid_body_param.app_error", "The request body is not valid JSON."
+    )
 
 
 async def json_object(request: Request) -> dict[str, Any]:
