@@ -24,7 +24,7 @@ from inbound.app import create_app
 from inbound.services.bootstrap import bootstrap
 from inbound.services.server import Server
 from inbound.settings import Settings
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, _truncate
 
 # The routes read their JSON bodies themselves, so the document has no body schemas: give every
 # POST/PUT one that names the fields the API reads (any JSON type each), so fuzzing reaches the
@@ -88,13 +88,20 @@ schema = schemathesis.openapi.from_dict(SCHEMA)
 schema = schema.exclude(path="/api/v4/users/logout").exclude(path="/api/v4/websocket")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def target(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str]]:
-    path = tmp_path_factory.mktemp("fuzz") / "inbound.db"
-    shutil.copy(sqlite_template, path)
-    settings_ = Settings(database_url=f"sqlite:///{path}", admin_password=ADMIN_PASSWORD)
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("fuzz") / "inbound.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_migrated")
+        _truncate(url)
+    settings_ = Settings(database_url=url, admin_password=ADMIN_PASSWORD)
     server = Server(settings_)
     web = uvicorn.Server(
         uvicorn.Config(
@@ -107,13 +114,13 @@ def target(
     while not web.started:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    url = f"http://127.0.0.1:{web.servers[0].sockets[0].getsockname()[1]}"
+    base = f"http://127.0.0.1:{web.servers[0].sockets[0].getsockname()[1]}"
     asyncio.run_coroutine_threadsafe(bootstrap(server), web.servers[0].get_loop()).result(15)
     login = httpx.post(
-        f"{url}/api/v4/users/login", json={"login_id": "admin", "password": ADMIN_PASSWORD}
+        f"{base}/api/v4/users/login", json={"login_id": "admin", "password": ADMIN_PASSWORD}
     )
     try:
-        yield url, login.headers["Token"]
+        yield base, login.headers["Token"]
     finally:
         web.should_exit = True
         thread.join(timeout=15)
