@@ -42,6 +42,8 @@ def test_metrics_listener_follows_the_config_and_counts_hook_answers(api: Api) -
         )
         assert _sample(text, "inbound_webhook_request_duration_seconds_count") == 3
         assert _sample(text, "inbound_posts_written_total") == 2
+        assert _sample(text, "inbound_group_commit_messages_sum") == 2  # messages committed
+        assert 1 <= _sample(text, "inbound_group_commit_messages_count") <= 2
         assert _sample(text, "inbound_websocket_clients") == 0
         assert "inbound_database_connections_in_use" in text
         assert hook["id"] not in text  # keys never leave the server

@@ -46,7 +46,11 @@ class Server:
         self.config = Config.default()
         self.events = EventHub()
         self.writer = PostWriter(
-            writer_backend(settings.database_url), on_commit=self._publish_posted
+            writer_backend(settings.database_url),
+            on_commit=self._publish_posted,
+            on_group_commit=lambda messages, posts: self.metrics.committed(
+                messages=messages, posts=posts
+            ),
         )
         self._poller: asyncio.Task[None] | None = None
         self.hook_cache = HookCache()
@@ -161,7 +165,6 @@ class Server:
                     self.hook_cache.clear()
 
     def _publish_posted(self, batch: PostBatch) -> None:
-        self.metrics.posts_written += len(batch.posts)
         if not self.events.listeners:
             return
         channel = batch.channel

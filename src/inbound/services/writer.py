@@ -83,6 +83,8 @@ class _Pending:
 class PostWriter:
     backend: WriterBackend
     on_commit: Callable[[PostBatch], None] = lambda batch: None
+    # after each group commit: how many messages and posts it held (for the metrics)
+    on_group_commit: Callable[[int, int], None] = lambda messages, posts: None
     _queue: list[_Pending] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
@@ -173,6 +175,7 @@ class PostWriter:
             or at - self._hook_touched[hook_id] >= HOOK_TOUCH_MS
         }
         notified = await self.backend.commit(plan)
+        self.on_group_commit(len(batches), len(plan.posts))
         self._hook_touched.update(plan.hooks)
         for batch in batches:
             everyone = notified.get((batch.channel_id, batch.exclude_from_mentions), [])
