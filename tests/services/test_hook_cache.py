@@ -148,3 +148,19 @@ def test_valid_keys_cost_an_address_nothing() -> None:
         assert await cache.get("typo", load, address="1.2.3.4") is None
 
     asyncio.run(go())
+
+
+def test_waiters_of_a_cancelled_lookup_get_a_timeout_not_a_cancellation() -> None:
+    async def go() -> None:
+        cache, load = HookCache(), Loader()  # never finishes until the gate opens
+        first = asyncio.create_task(cache.get("key", load))
+        await asyncio.sleep(0)
+        waiter = asyncio.create_task(cache.get("key", load))
+        await asyncio.sleep(0)
+        first.cancel()  # the first request's deadline passed
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        with pytest.raises(TimeoutError):
+            await waiter
+
+    asyncio.run(go())

@@ -110,8 +110,15 @@ class HookCache:
             resolved = await load(key)
         except BaseException as error:
             # The last answer stays (a database outage does not forget working hooks); the
-            # next request past its time tries again.
-            future.set_exception(error)
+            # next request past its time tries again. A lookup cancelled with the request that
+            # ran it (its deadline passed) fails the waiters as a timeout, not as their own
+            # cancellation.
+            shared = (
+                TimeoutError("the hook lookup did not finish in time")
+                if isinstance(error, asyncio.CancelledError)
+                else error
+            )
+            future.set_exception(shared)
             future.exception()  # retrieved: waiters re-raise it, nobody logs it twice
             raise
         finally:
