@@ -27,6 +27,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "ReadTimeout": 30,
         "IdleTimeout": 60,
         "GracefulShutdownSeconds": 10,
+        "MaximumLoginAttempts": 10,
+        "AllowCorsFrom": "",
+    },
+    "PrivacySettings": {
+        "ShowEmailAddress": True,
     },
     "SqlSettings": {
         "QueryTimeout": 30,
@@ -61,6 +66,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "ReadTimeout": (1, 3600),
     "IdleTimeout": (1, 86_400),
     "GracefulShutdownSeconds": (0, 3600),
+    "MaximumLoginAttempts": (1, 1000),
     "QueryTimeout": (1, 3600),
     "PerSec": (1, 1_000_000),
     "MaxBurst": (1, 1_000_000),
@@ -166,6 +172,10 @@ class Config:
     @property
     def team(self) -> dict[str, Any]:
         return self.document["TeamSettings"]
+
+    @property
+    def privacy(self) -> dict[str, Any]:
+        return self.document["PrivacySettings"]
 
     @property
     def sql(self) -> dict[str, Any]:
