@@ -20,7 +20,7 @@ from inbound.services.server import Server
 from inbound.settings import Settings
 from inbound.web import app_api, pages
 from inbound.web.api import channels, hooks, posts, system, teams, users
-from inbound.web.hooks import HookEndpoint, is_hook_path
+from inbound.web.hooks import NOSNIFF, HookEndpoint, is_hook_path
 from inbound.web.pages import STATIC
 from inbound.web.rate_limit import RateLimitLayer
 from inbound.web.responses import error_response, handle_app_error, request_id
@@ -59,7 +59,8 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
 
 
 class Inbound:
-    """Outermost layer: an id for every request (echoed in ``X-Request-Id``), then
+    """Outermost layer: an id for every request (echoed in ``X-Request-Id``) and
+    ``X-Content-Type-Options: nosniff`` on every answer, then
     ``POST /hooks/{key}`` to the raw hook handler and everything else to the API."""
 
     def __init__(self, api: ASGIApp, hooks: HookEndpoint) -> None:
@@ -75,11 +76,11 @@ class Inbound:
         if scope["method"] == "POST" and is_hook_path(scope["path"]):
             await self.hooks(scope, receive, send)  # the hot path sets X-Request-Id itself
             return
-        header = (b"x-request-id", rid.encode())
+        headers = [(b"x-request-id", rid.encode()), NOSNIFF]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         try:

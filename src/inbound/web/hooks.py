@@ -24,7 +24,12 @@ PREFIX = "/hooks/"
 MAX_URL_BYTES = 2048
 MAX_WAIT_SECONDS = 10.0  # reliability.md: never a hang past 10 s, whatever QueryTimeout says
 KEY = re.compile(r"[A-Za-z0-9]+")
-OK_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")]
+NOSNIFF = (b"x-content-type-options", b"nosniff")  # on every answer, this one's too
+OK_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", b"2"),
+    NOSNIFF,
+]
 JSON_TYPE = (b"content-type", b"application/json")
 
 
@@ -136,6 +141,7 @@ async def _send(
         content_type,
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
+        NOSNIFF,
         *(extra or ()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -1,14 +1,17 @@
 """The web app's pages: one HTML shell (the front end is /static/app.js), Mattermost's URLs.
 
 Every page carries a Content-Security-Policy that allows scripts only from this origin's
-/static/ files: no inline script runs, whatever a message contains.
+/static/ files: no inline script runs, whatever a message contains. Nothing from the request's
+headers goes into it. ``redirect_to`` (where the login page sends you) is only ever a path on
+this site, read the way a browser reads a URL.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -19,22 +22,31 @@ from inbound.render.markdown import code_css
 from inbound.services import auth, teams
 from inbound.services.server import Server
 from inbound.web.api.deps import COOKIE, get_server
+from inbound.web.origins import configured_site_url, format_origin, parse_origin
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 
 
-def csp(request: Request) -> str:
-    host = request.headers.get("host", "")
+def csp(server: Server) -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         "img-src 'self' http: https: data:; "
-        f"connect-src 'self' ws://{host} wss://{host}; "
+        f"connect-src {connect_sources(server)}; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 
 
-def shell(request: Request, *, title: str, page: str) -> HTMLResponse:
+def connect_sources(server: Server) -> str:
+    """``'self'`` (which covers this origin's ws: and wss: in CSP 3 browsers), plus the
+    SiteURL's websocket origin for older ones; never anything the request's headers say."""
+    site = parse_origin(configured_site_url(server))
+    if site is None:
+        return "'self'"
+    return f"'self' {format_origin(site, scheme='wss' if site[0] == 'https' else 'ws')}"
+
+
+def shell(server: Server, *, title: str, page: str, redirect_to: str = "/") -> HTMLResponse:
     body = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -45,15 +57,14 @@ def shell(request: Request, *, title: str, page: str) -> HTMLResponse:
 <link rel="stylesheet" href="/web/code.css">
 <script type="module" src="/static/app.js"></script>
 </head>
-<body data-page="{escape(page)}">
+<body data-page="{escape(page)}" data-redirect-to="{escape(redirect_to)}">
 <div id="app" aria-live="polite"><noscript>inbound needs JavaScript.</noscript></div>
 </body>
 </html>"""
     headers = {
-        "Content-Security-Policy": csp(request),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-    }
+        "Content-Security-Policy": csp(server),
+        "Referrer-Policy": "no-referrer",
+    }  # X-Content-Type-Options: nosniff is on every answer (app.py)
     return HTMLResponse(body, headers=headers)
 
 
@@ -72,9 +83,43 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?redirect_to={quote(target)}", status_code=302)
 
 
+FORBIDDEN_CHARACTERS = frozenset(map(chr, [*range(0x20), 0x7F]))
+WHATWG_STRIP = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at both ends
+
+
+def safe_redirect(target: str | None) -> str:
+    """``target`` when a browser would stay on this site going there, else ``/``.
+
+    Read as a browser reads a URL (WHATWG): outer controls and spaces stripped, tabs and
+    newlines dropped, ``\\`` taken as ``/``. Any control character, and any form that starts
+    with ``//`` once percent-decoded or Unicode-normalized, falls back to ``/``.
+    """
+    cleaned = (target or "").strip(WHATWG_STRIP)
+    if not cleaned or FORBIDDEN_CHARACTERS.intersection(cleaned):
+        return "/"
+    forms = {cleaned, unicodedata.normalize("NFKC", cleaned)}
+    decoded = cleaned
+    for _ in range(4):  # %252F → %2F → /: decode until it stops changing
+        decoded, previous = unquote(decoded), decoded
+        forms |= {decoded, unicodedata.normalize("NFKC", decoded)}
+        if decoded == previous:
+            break
+    return cleaned if all(_local_path(form) for form in forms) else "/"
+
+
+def _local_path(form: str) -> bool:
+    path = form.replace("\\", "/")
+    if FORBIDDEN_CHARACTERS.intersection(path.strip(WHATWG_STRIP)):
+        return False
+    return path.startswith("/") and not path.startswith("//")
+
+
 @router.get("/login")
-async def login(request: Request) -> Response:
-    return shell(request, title="Log in · inbound", page="login")
+async def login(request: Request, server: Server = Depends(get_server)) -> Response:
+    target = safe_redirect(request.query_params.get("redirect_to"))
+    if await signed_in(request, server) is not None:
+        return RedirectResponse(target, status_code=302)
+    return shell(server, title="Log in · inbound", page="login", redirect_to=target)
 
 
 @router.get("/")
@@ -84,7 +129,7 @@ async def root(request: Request, server: Server = Depends(get_server)) -> Respon
         return to_login(request)
     mine = await teams.list_teams_for_user(server, user, user.id)
     if not mine:
-        return shell(request, title="inbound", page="no-team")
+        return shell(server, title="inbound", page="no-team")
     return RedirectResponse(f"/{mine[0].name}/channels/town-square", status_code=302)
 
 
@@ -113,7 +158,7 @@ APP_ROUTES = (
 async def app_page(request: Request, server: Server = Depends(get_server)) -> Response:
     if await signed_in(request, server) is None:
         return to_login(request)
-    return shell(request, title="inbound", page="app")
+    return shell(server, title="inbound", page="app")
 
 
 for route in APP_ROUTES:

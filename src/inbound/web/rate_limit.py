@@ -114,6 +114,7 @@ async def _refuse(send: Send, decision: Decision, *, hook: bool) -> None:
         (b"content-length", b"%d" % len(body)),
         (b"x-request-id", request_id.encode()),
         (b"retry-after", b"%d" % error.retry_after),
+        (b"x-content-type-options", b"nosniff"),
         *decision.headers(),
     ]
     await send({"type": "http.response.start", "status": 429, "headers": headers})

@@ -1,9 +1,12 @@
 """``/api/v4/websocket``: Mattermost's event stream (hello, posted, post_edited, …).
 
 Authentication: the ``Authorization`` header, the session cookie, or Mattermost's
-``authentication_challenge`` action as the first message. Each connection receives only
-events for channels its user can read; the answer is cached briefly per connection so a busy
-channel costs one permission check per user, not one per event.
+``authentication_challenge`` action as the first message. A browser's upgrade from a foreign
+``Origin`` (not the site's own, not in ``ServiceSettings.AllowCorsFrom``) is refused with 403
+before anything else, as Mattermost does; clients that send no ``Origin`` (bots) are not
+browsers and pass. Each connection receives only events for channels its user can read; the
+answer is cached briefly per connection so a busy channel costs one permission check per user,
+not one per event.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from inbound.errors import AppError
+from inbound.errors import AppError, Forbidden
 from inbound.models import User
 from inbound.services import auth
 from inbound.services.events import Event
 from inbound.services.permissions import can_read_channel
 from inbound.services.server import Server
 from inbound.store import channels as channel_store
+from inbound.web.origins import origin_allowed
+from inbound.web.responses import error_response
 
 QUEUE_LIMIT = 1000
 CHALLENGE_SECONDS = 10.0
@@ -31,12 +36,29 @@ READ_CACHE_SECONDS = 2.0
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
     server: Server = websocket.app.state.server
+    origin = websocket.headers.get("origin")
+    if origin is not None and not origin_allowed(server, websocket.scope, origin):
+        await _refuse_origin(websocket)
+        return
     await websocket.accept()
     user = await _authenticate(websocket, server)
     if user is None:
         await websocket.close(code=4001)
         return
     await Connection(websocket, server, user).run()
+
+
+async def _refuse_origin(websocket: WebSocket) -> None:
+    """403 before the upgrade (a close before accept is a plain 403 where the server cannot
+    send a denial response)."""
+    if "websocket.http.response" not in websocket.scope.get("extensions", {}):
+        await websocket.close()
+        return
+    error = Forbidden(
+        "api.web_socket.origin.app_error",
+        "This Origin may not open the websocket (ServiceSettings.AllowCorsFrom).",
+    )
+    await websocket.send_denial_response(error_response(error))
 
 
 def _token(websocket: WebSocket) -> str:

@@ -23,6 +23,7 @@ from inbound.web.api.deps import (
     text_field,
     token_from,
 )
+from inbound.web.origins import is_https
 from inbound.web.responses import json_response, status_ok
 
 router = APIRouter(prefix="/api/v4/users")
@@ -40,7 +41,10 @@ async def login(request: Request, server: Server = Depends(get_server)) -> Respo
     )
     response = json_response(wire.user_json(user), headers={"Token": session.token})
     max_age = max((session.expires_at - session.create_at) // 1000, 1)
-    response.set_cookie(COOKIE, session.token, max_age=max_age, httponly=True, samesite="lax")
+    secure = is_https(server, request.scope)
+    response.set_cookie(
+        COOKIE, session.token, max_age=max_age, httponly=True, samesite="lax", secure=secure
+    )
     return response
 
 
@@ -50,7 +54,8 @@ async def logout(request: Request, server: Server = Depends(get_server)) -> Resp
     if token:
         await auth.logout(server, token)
     response = status_ok()
-    response.delete_cookie(COOKIE)
+    secure = is_https(server, request.scope)
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=secure)
     return response
 
 

@@ -66,6 +66,18 @@ function applyColors(root) {
 }
 
 // ---------- login ----------
+// The server already checked redirect_to (pages.safe_redirect); the browser's own URL parser
+// checks again that it stays on this origin. The whole URL is used, never its pathname alone
+// ("/.//evil" has the pathname "//evil").
+function localTarget(target) {
+  try {
+    const url = new URL(target || "/", location.origin);
+    return url.origin === location.origin ? url.href : "/";
+  } catch {
+    return "/";
+  }
+}
+
 function renderLogin() {
   const error = h("p", { class: "error", role: "alert" });
   const form = h("form", { class: "login", "aria-labelledby": "login-title" },
@@ -81,8 +93,7 @@ function renderLogin() {
     error.textContent = "";
     try {
       await api("POST", "/api/v4/users/login", { login_id: form.login_id.value, password: form.password.value });
-      const target = new URLSearchParams(location.search).get("redirect_to");
-      location.href = target && target.startsWith("/") && !target.startsWith("//") ? target : "/";
+      location.href = localTarget(document.body.dataset.redirectTo);
     } catch (err) {
       error.textContent = err.message;
     }
