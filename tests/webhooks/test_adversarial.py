@@ -236,17 +236,32 @@ def _ping(url: str, stop: threading.Event, out: list[tuple[float, float]]) -> No
             time.sleep(0.005)
 
 
-def _worst_body() -> bytes:
+def _worst_body(text_unit: str = "<@a|", attachment_unit: str = "<a|") -> bytes:
     body: dict[str, Any] = {"text": "", "attachments": [{"text": ""}]}
     room = LIMIT - len(orjson.dumps(body)) - 100
-    body["text"] = rep("<@a|", room // 2)
-    body["attachments"][0]["text"] = rep("<a|", room // 2)
+
+    def fill(unit: str) -> str:  # as many characters as fit in half the room once JSON-escaped
+        escaped = len(orjson.dumps(unit)) - 2
+        return rep(unit, room // 2 * len(unit) // escaped)
+
+    body["text"] = fill(text_unit)
+    body["attachments"][0]["text"] = fill(attachment_unit)
     raw = orjson.dumps(body)
-    assert LIMIT - 200 < len(raw) <= LIMIT
+    assert LIMIT - 300 < len(raw) <= LIMIT, len(raw)
     return raw
 
 
-def test_worst_body_leaves_the_server_responsive(live_server: LiveServer) -> None:
+WORST_BODIES = {
+    "slack-markup": ("<@a|", "<a|"),
+    # fenced code at the size limit: ~37,000 fences to hold aside, split and scan (an outside
+    # probe saw the loop blocked 100-330 ms by this before large bodies left the loop)
+    "fences-with-mentions": ("```\n@a\n", "```\n<@a|\n"),
+    "fences-only": ("```\n", "```\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORST_BODIES))
+def test_worst_body_leaves_the_server_responsive(live_server: LiveServer, name: str) -> None:
     url, _ = _hook_url(live_server)
     pings: list[tuple[float, float]] = []
     stop = threading.Event()
@@ -258,7 +273,9 @@ def test_worst_body_leaves_the_server_responsive(live_server: LiveServer) -> Non
         with httpx.Client(timeout=30) as client:
             start = time.perf_counter()
             response = client.post(
-                url, content=_worst_body(), headers={"Content-Type": "application/json"}
+                url,
+                content=_worst_body(*WORST_BODIES[name]),
+                headers={"Content-Type": "application/json"},
             )
             end = time.perf_counter()
         time.sleep(0.05)
@@ -268,4 +285,4 @@ def test_worst_body_leaves_the_server_responsive(live_server: LiveServer) -> Non
     assert response.status_code == 200 or 400 <= response.status_code < 500, response.text
     assert end - start < 1.5, end - start
     during = [b - a for a, b in pings if b > start and a < end]  # pings that overlap the hook
-    assert during and max(during) < 0.2, during
+    assert during and max(during) < 0.1, during  # the contract: 50 ms; a noisy CI gets margin

@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import orjson
 
@@ -31,6 +33,7 @@ from inbound.store.migrate import migrate
 from inbound.store.post_writer import AsyncpgWriter, SqliteWriter, WriterBackend
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CONFIG_POLL_SECONDS = 1.0
 
 
@@ -63,6 +66,9 @@ class Server:
         # argon2 hashing (logins, new users): two threads, so 20 logins a second cannot take
         # both cores or the event loop; a burst queues here instead.
         self.password_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password")
+        # Large webhook messages (see web/hooks.py LARGE_BODY_BYTES) are translated and split
+        # here one at a time: the GIL still lets the event loop run every few milliseconds.
+        self._heavy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-message")
 
     async def start(self, *, background: bool = True) -> None:
         await migrate(self.db)
@@ -115,6 +121,11 @@ class Server:
         await self.writer.stop()
         await self.db.dispose()
         self.password_pool.shutdown(wait=False, cancel_futures=True)
+        self._heavy_pool.shutdown(wait=False, cancel_futures=True)
+
+    async def off_loop(self, work: Callable[[], T]) -> T:
+        """Run CPU-heavy pure ``work`` in the large-message thread, not on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._heavy_pool, work)
 
     @property
     def site_url(self) -> str:
