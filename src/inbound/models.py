@@ -105,6 +105,8 @@ class User:
     nickname: str = ""
     roles: str = SYSTEM_USER
     locale: str = "en"
+    failed_attempts: int = 0  # consecutive failed logins (Mattermost's FailedAttempts)
+    last_failed_at: int = 0  # when the last one was, in ms
 
     @property
     def is_system_admin(self) -> bool:

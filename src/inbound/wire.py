@@ -7,8 +7,9 @@ from typing import Any
 from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, TeamMember, User
 
 
-def user_json(user: User) -> dict[str, Any]:
-    return {
+def user_json(user: User, *, as_admin: bool = False) -> dict[str, Any]:
+    """``failed_attempts`` (logins) only for a system admin's eyes."""
+    data = {
         "id": user.id,
         "create_at": user.create_at,
         "update_at": user.update_at,
@@ -29,6 +30,9 @@ def user_json(user: User) -> dict[str, Any]:
         "notify_props": {},
         "timezone": {},
     }
+    if as_admin:
+        data["failed_attempts"] = user.failed_attempts
+    return data
 
 
 def team_json(team: Team) -> dict[str, Any]:

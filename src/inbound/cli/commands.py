@@ -25,7 +25,7 @@ from inbound.cli.common import (
 )
 from inbound.errors import BadRequest
 from inbound.models import User
-from inbound.services import channels, posts, teams, users
+from inbound.services import auth, channels, posts, teams, users
 from inbound.services import config as config_service
 from inbound.services.bootstrap import bootstrap
 from inbound.services.server import Server
@@ -116,6 +116,19 @@ def user_deactivate(username: str, database_url: DatabaseOption = None) -> None:
 
     user = run_local(settings_from(database_url), work)
     typer.echo(f"Deactivated {user.username}.")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str, database_url: DatabaseOption = None) -> None:
+    """Unlock an account locked by failed logins (ServiceSettings.MaximumLoginAttempts)."""
+
+    async def work(server: Server) -> User:
+        user = await user_named(server, username)
+        await auth.unlock(server, None, user.id)
+        return user
+
+    user = run_local(settings_from(database_url), work)
+    typer.echo(f"Unlocked {user.username}: failed logins set back to 0.")
 
 
 @team_app.command("create")

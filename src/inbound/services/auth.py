@@ -7,8 +7,9 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from inbound.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from inbound.errors import BadRequest, Forbidden, NotFound, RateLimited, Unauthorized
 from inbound.models import AccessToken, Session, User, new_id, now_ms
+from inbound.services.permissions import require_system_admin
 from inbound.services.server import Server
 from inbound.store import users as user_store
 
@@ -45,6 +46,9 @@ async def verify_password_off_loop(server: Server, password_hash: str, password:
     )
 
 
+LOCK_MS = 15 * 60_000  # a locked account opens again 15 minutes after its last failure
+
+
 def _bad_login() -> Unauthorized:
     return Unauthorized(
         "api.user.login.invalid_credentials_email_username",
@@ -52,26 +56,89 @@ def _bad_login() -> Unauthorized:
     )
 
 
-async def login(server: Server, login_id: str, password: str) -> tuple[User, Session]:
-    async with server.db.connect() as conn:
-        user = await user_store.get_user_by_username(conn, login_id)
-        if user is None and "@" in login_id:
-            user = await user_store.get_user_by_email(conn, login_id)
-    known_hash = user.password_hash if user is not None else ""
-    matches = await verify_password_off_loop(server, known_hash, password)
+def _locked() -> Unauthorized:
+    return Unauthorized(
+        "api.user.check_user_login_attempts.too_many.app_error",
+        "Your account is locked because of too many failed password attempts. "
+        "Please reset your password.",
+    )
+
+
+def _throttled(wait: int) -> RateLimited:
+    return RateLimited(
+        "api.context.rate_limited.app_error",
+        "Too many failed logins from this address; try again later.",
+        retry_after=wait,
+    )
+
+
+async def login(
+    server: Server, login_id: str, password: str, *, address: str = ""
+) -> tuple[User, Session]:
+    """Every attempt costs the same, whether the name is unknown, known or locked: one lookup,
+    then one argon2 verify and, at the same time, the write that counts the attempt (it
+    matches no row for unknown and locked names, and its commit hides behind the verify).
+    Only the answer differs, as in Mattermost: a locked account says so."""
+    wait = server.login_throttle.take(address)
+    if wait:
+        raise _throttled(wait)
+    user = await _find_login(server, login_id)
+    counted, matches = await asyncio.gather(
+        _count_attempt(server, user),
+        verify_password_off_loop(server, user.password_hash if user else "", password),
+    )
+    if user is not None and not counted:
+        raise _locked()
     if user is None or not matches:
         raise _bad_login()
+    server.login_throttle.give_back(address)
     if not user.is_active:
         raise Unauthorized(
             "api.user.login.inactive.app_error",
             "Login failed because your account has been deactivated.",
         )
+    return user, await _start_session(server, user)
+
+
+async def _find_login(server: Server, login_id: str) -> User | None:
+    async with server.db.connect() as conn:
+        user = await user_store.get_user_by_username(conn, login_id)
+        if user is None and "@" in login_id:
+            user = await user_store.get_user_by_email(conn, login_id)
+    return user
+
+
+async def _count_attempt(server: Server, user: User | None) -> bool:
+    """Count this attempt before the password is known, unless the account is locked; whether
+    it was counted (False: unknown or locked). Counting first means concurrent attempts can
+    never pass ``MaximumLoginAttempts``; a good password sets the count back to 0."""
+    maximum = int(server.config.service["MaximumLoginAttempts"])
+    async with server.db.begin() as conn:
+        return await user_store.count_login_attempt(
+            conn, user.id if user else "", now=now_ms(), maximum=maximum, window_ms=LOCK_MS
+        )
+
+
+async def _start_session(server: Server, user: User) -> Session:
+    """A good password: the failures are forgotten and a session starts."""
     hours = int(server.config.service["SessionLengthWebInHours"])
     now = now_ms()
     session = Session(new_id(), new_id(), user.id, now, now + hours * 3_600_000)
     async with server.db.begin() as conn:
+        await user_store.reset_login_attempts(conn, user.id)
         await user_store.insert_session(conn, session)
-    return user, session
+    user.failed_attempts = user.last_failed_at = 0
+    return session
+
+
+async def unlock(server: Server, actor: User | None, user_id: str) -> None:
+    """Mattermost's ``POST /users/{id}/reset_failed_attempts``: system admins (``actor`` None:
+    local mode) set a user's failed logins back to 0, which unlocks the account."""
+    if actor is not None:
+        require_system_admin(actor)
+    async with server.db.begin() as conn:
+        if not await user_store.reset_login_attempts(conn, user_id):
+            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
 
 
 async def logout(server: Server, token: str) -> None:

@@ -22,6 +22,7 @@ from inbound.models import now_ms
 from inbound.services.events import Event, EventHub
 from inbound.services.failures import Failures
 from inbound.services.hook_cache import HookCache
+from inbound.services.login_throttle import LoginThrottle
 from inbound.services.metrics import Metrics, MetricsListener
 from inbound.services.rate_limit import RateLimits
 from inbound.services.writer import PostBatch, PostWriter
@@ -58,6 +59,7 @@ class Server:
         self._poller: asyncio.Task[None] | None = None
         self.hook_cache = HookCache()
         self.rate_limits = RateLimits()
+        self.login_throttle = LoginThrottle()  # failed logins per client address
         self.failures = Failures()
         self.metrics = Metrics()
         self._metrics_listener: MetricsListener | None = None  # only while serving

@@ -47,6 +47,8 @@ users = Table(
     _text("nickname", 64),
     _text("roles", 256),
     _text("locale", 5),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    _ms("last_failed_at"),
     UniqueConstraint("username", name="uq_users_username"),
     UniqueConstraint("email", name="uq_users_email"),
 )

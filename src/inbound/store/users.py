@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import AccessToken, Session, User
@@ -63,6 +63,31 @@ async def count_users(conn: AsyncConnection) -> int:
 
 async def update_user(conn: AsyncConnection, user_id: str, **values: object) -> None:
     await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+async def count_login_attempt(
+    conn: AsyncConnection, user_id: str, *, now: int, maximum: int, window_ms: int
+) -> bool:
+    """Count one login attempt for ``user_id`` before its password is checked, unless the
+    account is locked (``maximum`` failures, the last one within ``window_ms``); say whether
+    it was counted. One statement, so concurrent attempts can never pass ``maximum``. Failures
+    older than ``window_ms`` are forgotten: the count starts again at 1."""
+    recent = users.c.last_failed_at > now - window_ms
+    stmt = (
+        update(users)
+        .where(users.c.id == user_id, not_(and_(users.c.failed_attempts >= maximum, recent)))
+        .values(
+            failed_attempts=case((recent, users.c.failed_attempts + 1), else_=1),
+            last_failed_at=now,
+        )
+    )
+    return (await conn.execute(stmt)).rowcount == 1
+
+
+async def reset_login_attempts(conn: AsyncConnection, user_id: str) -> bool:
+    """A good login or an admin's unlock: no failures counted. Whether the user exists."""
+    stmt = update(users).where(users.c.id == user_id).values(failed_attempts=0, last_failed_at=0)
+    return (await conn.execute(stmt)).rowcount == 1
 
 
 async def insert_session(conn: AsyncConnection, session: Session) -> None:

@@ -37,7 +37,10 @@ def _me(user_id: str, actor: User) -> str:
 async def login(request: Request, server: Server = Depends(get_server)) -> Response:
     body = await json_object(request)
     user, session = await auth.login(
-        server, text_field(body, "login_id", required=True), text_field(body, "password")
+        server,
+        text_field(body, "login_id", required=True),
+        text_field(body, "password"),
+        address=request.client.host if request.client else "",
     )
     response = json_response(wire.user_json(user), headers={"Token": session.token})
     max_age = max((session.expires_at - session.create_at) // 1000, 1)
@@ -119,7 +122,7 @@ async def get_user(
     user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
 ) -> Response:
     user = await user_service.get_user(server, _me(user_id, actor))
-    return json_response(wire.user_json(user))
+    return json_response(wire.user_json(user, as_admin=actor.is_system_admin))
 
 
 @router.put("/{user_id}/roles")
@@ -132,6 +135,15 @@ async def update_roles(
     body = await json_object(request)
     roles = text_field(body, "roles", required=True)
     await user_service.update_roles(server, actor, _me(user_id, actor), roles)
+    return status_ok()
+
+
+@router.post("/{user_id}/reset_failed_attempts")
+async def reset_failed_attempts(
+    user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
+) -> Response:
+    """Mattermost's unlock: a system admin sets the user's failed logins back to 0."""
+    await auth.unlock(server, actor, _me(user_id, actor))
     return status_ok()
 
 
