@@ -68,7 +68,14 @@ def hook_create(
     description: Annotated[str, typer.Option("--description")] = "",
     username: Annotated[str, typer.Option("--username")] = "",
     icon_url: Annotated[str, typer.Option("--icon-url")] = "",
-    locked: Annotated[bool, typer.Option("--locked", help="Refuse channel overrides.")] = False,
+    locked: Annotated[
+        bool,
+        typer.Option(
+            "--locked/--unlocked",
+            help="Locked (the default) refuses the payload's channel override; --unlocked lets "
+            "it post wherever the creator is a member, and to public channels.",
+        ),
+    ] = True,
     message_format: FormatOption = None,
     rate_limit_per_sec: PerSecOption = None,
     rate_limit_burst: BurstOption = None,

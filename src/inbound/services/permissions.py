@@ -70,6 +70,13 @@ async def can_read_channel(conn: AsyncConnection, user: User, channel: Channel) 
     return await channel_store.get_channel_member(conn, channel.id, user.id) is not None
 
 
+async def is_channel_member(conn: AsyncConnection, user: User, channel: Channel) -> bool:
+    """Membership alone, whatever the user's role. A hook posts as its creator only where the
+    creator is a member: a system admin may read every channel, but their hooks may not post
+    into other people's DMs or private channels they have not joined."""
+    return await channel_store.get_channel_member(conn, channel.id, user.id) is not None
+
+
 async def readable_channel(conn: AsyncConnection, user: User, channel_id: str) -> Channel:
     """The channel, or 404 when it does not exist and 403 when the user may not read it."""
     channel = await channel_store.get_channel_by_id(conn, channel_id)

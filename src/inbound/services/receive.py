@@ -1,8 +1,9 @@
 """``POST /hooks/{key}``: the rules, in Mattermost's order, after the body is decoded.
 
 1 decoded (by the caller) → 2 enabled → 3 has content → 4 known key → 5 target channel →
-6 channel lock → 7 active creator → 8 creator may read the channel → 9 write every piece in
-one transaction through the group-committing writer, then answer.
+6 channel lock → 7 active creator → 8 the creator is a member of a private channel, DM or
+group (membership, for system admins too: a hook never posts where its creator is not) → 9
+write every piece in one transaction through the group-committing writer, then answer.
 
 The common case — a public channel, no root, no Slack ids to resolve, no @names — reads nothing
 from the database: the hook, its creator and its channel come from the hook cache.
@@ -18,10 +19,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.errors import BadRequest, Disabled, Forbidden, NotFound, RateLimited
 from inbound.mentions import Mentions
-from inbound.models import DIRECT, OPEN, Channel, IncomingHook, Post, User, new_time_id, now_ms
-from inbound.services.channels import get_or_create_direct
+from inbound.models import (
+    DIRECT,
+    OPEN,
+    Channel,
+    IncomingHook,
+    Post,
+    User,
+    is_valid_id,
+    new_time_id,
+    now_ms,
+)
+from inbound.services.channels import direct_channel_name, get_or_create_direct
 from inbound.services.hook_cache import ResolvedHook, TooManyMisses
-from inbound.services.permissions import can_read_channel
+from inbound.services.permissions import is_channel_member
 from inbound.services.posts import check_root, mentioned_members
 from inbound.services.server import Server
 from inbound.services.writer import PostBatch
@@ -131,10 +142,10 @@ async def _check_and_look_up(
 ) -> Lookups:
     """Step 8 and the root check, then resolve the Slack ids the message references."""
     async with server.db.connect() as conn:
-        if channel.type != OPEN and not await can_read_channel(conn, creator, channel):
+        if channel.type != OPEN and not await is_channel_member(conn, creator, channel):
             raise Forbidden(
                 "web.incoming_webhook.permissions.app_error",
-                f"The webhook's creator cannot post to the channel {channel.name!r}.",
+                f"The webhook's creator is not a member of the channel {channel.name!r}.",
             )
         await check_root(conn, channel, request.root_id)
         return await _lookups(conn, user_ids, channel_ids)
@@ -226,12 +237,22 @@ async def target_channel(
         conn, hook.team_id, name, include_deleted=False
     )
     if channel is None:
-        channel = await channel_store.get_channel_by_name(conn, "", name, include_deleted=False)
+        channel = await channel_store.get_channel_by_name(
+            conn, "", _direct_name(name), include_deleted=False
+        )
     if channel is None:
         raise channel_not_found(override)
     if hook.channel_locked and channel.id != hook.channel_id:
         raise _locked(override)
     return channel
+
+
+def _direct_name(name: str) -> str:
+    """``a__b`` names the DM of users a and b in either order (stored with the ids sorted)."""
+    first, separator, second = name.partition("__")
+    if separator and is_valid_id(first) and is_valid_id(second):
+        return direct_channel_name(first, second)
+    return name
 
 
 def _locked(override: str) -> Forbidden:

@@ -345,7 +345,7 @@ async function showHooks() {
 }
 
 async function showHookForm(hookId) {
-  const hook = hookId ? await api("GET", `/api/v4/hooks/incoming/${hookId}`) : { display_name: "", description: "", username: "", icon_url: "", channel_locked: false, message_format: "markdown", channel_id: "", rate_limit_per_sec: 0, rate_limit_burst: 0 };
+  const hook = hookId ? await api("GET", `/api/v4/hooks/incoming/${hookId}`) : { display_name: "", description: "", username: "", icon_url: "", channel_locked: true, message_format: "markdown", channel_id: "", rate_limit_per_sec: 0, rate_limit_burst: 0 };
   const postable = state.channels.filter((c) => c.type === "O" || c.type === "P");
   const error = h("p", { class: "error", role: "alert" });
   const field = (id, label, value, attrs = {}) => [h("label", { for: id }, label), h("input", { id, name: id, value: value || "", ...attrs })];
