@@ -18,7 +18,9 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 
 # Checked when the login names nobody, so unknown and known names take the same time.
-_NOBODY_HASH = _hasher.hash("inbound: no such user")
+# (a literal, not hashed at import: importing does no work, and an argon2 hash on the main
+# thread at import made glibc keep every later 19 MiB hash buffer in the heap)
+_NOBODY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$+P9a5JOjPT0rOWBDB/P3LQ$NgEAbrTlbajFR9YjV+lPoH1v0Tme4Mj7x+e8tZOyMeY"
 
 
 def hash_password(password: str) -> str:
