@@ -77,7 +77,12 @@ def test_get_user_by_id_username_and_ids(api: Api) -> None:
     assert api.get("/api/v4/users/username/FRANK", token).json()["id"] == user["id"]
     found = api.post("/api/v4/users/ids", token, json=[user["id"], api.admin["id"]]).json()
     assert {u["username"] for u in found} == {"frank", "admin"}
-    assert_error(api.get("/api/v4/users/" + "x" * 26, token), 404, "app.user.missing_account.const")
+    assert_error(api.get("/api/v4/users/" + "x" * 26), 404, "app.user.missing_account.const")
+    # A plain user cannot tell a missing id from one they may not see (Mattermost's rule when
+    # views are restricted; see tests/test_user_privacy.py).
+    assert_error(
+        api.get("/api/v4/users/" + "x" * 26, token), 403, "api.context.permissions.app_error"
+    )
     assert_error(
         api.get("/api/v4/users/nope", token), 400, "api.context.invalid_url_param.app_error"
     )

@@ -35,6 +35,30 @@ def user_json(user: User, *, as_admin: bool = False) -> dict[str, Any]:
     return data
 
 
+# What Mattermost's ``User.ClearNonProfileFields`` blanks in anyone's profile but one's own.
+NON_PROFILE_FIELDS: dict[str, Any] = {
+    "auth_data": "",
+    "email_verified": False,
+    "notify_props": {},
+    "last_password_update": 0,
+    "failed_attempts": 0,
+}
+
+
+def profile_json(user: User, *, show_email: bool, as_admin: bool) -> dict[str, Any]:
+    """Another user's profile as Mattermost's ``SanitizeProfile`` leaves it: account fields
+    blanked, the email only when ``show_email``, the auth service only for admins."""
+    data = user_json(user, as_admin=as_admin)
+    for key, blank in NON_PROFILE_FIELDS.items():
+        if key in data and not (as_admin and key == "failed_attempts"):
+            data[key] = blank
+    if not show_email:
+        data["email"] = ""
+    if not as_admin:
+        data["auth_service"] = ""
+    return data
+
+
 def team_json(team: Team) -> dict[str, Any]:
     return {
         "id": team.id,

@@ -1,15 +1,20 @@
-"""Users: create, read, roles, (de)activation."""
+"""Users: create, read, roles, (de)activation, and who may see whom."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from inbound.errors import BadRequest, NotFound, permission_denied
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound import wire
+from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
 from inbound.services.auth import hash_password_off_loop
-from inbound.services.permissions import require_system_admin
+from inbound.services.permissions import readable_channel, readable_team, require_system_admin
 from inbound.services.server import Server
 from inbound.store import users as user_store
+from inbound.store import visibility as visibility_store
 
 USERNAME_RE = re.compile(r"^[a-z0-9.\-_]{3,22}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -119,6 +124,90 @@ async def list_users(
         return await user_store.list_users(
             conn, offset=page * per_page, limit=per_page, in_team=in_team, in_channel=in_channel
         )
+
+
+def cannot_see_user() -> Forbidden:
+    return permission_denied("You share no team or channel with this user.")
+
+
+async def can_see_user(conn: AsyncConnection, viewer: User, user_id: str) -> bool:
+    """Mattermost's ``UserCanSeeOtherUser`` with view restrictions: admins see everyone, others
+    themselves and whoever shares a team or a channel (a DM included) with them."""
+    if viewer.is_system_admin or viewer.id == user_id:
+        return True
+    shared = await visibility_store.get_users_sharing_with(conn, viewer.id, [user_id])
+    return user_id in shared
+
+
+async def only_visible(conn: AsyncConnection, viewer: User, found: list[User]) -> list[User]:
+    if viewer.is_system_admin:
+        return found
+    shared = await visibility_store.get_users_sharing_with(conn, viewer.id, [u.id for u in found])
+    return [u for u in found if u.id == viewer.id or u.id in shared]
+
+
+async def view_user(server: Server, viewer: User, user_id: str) -> User:
+    """``GET /users/{id}``: 403 for someone the viewer may not see, whether or not they exist
+    (so ids cannot be probed); 404 only to those who may see everyone."""
+    async with server.db.connect() as conn:
+        if not await can_see_user(conn, viewer, user_id):
+            raise cannot_see_user()
+        user = await user_store.get_user_by_id(conn, user_id)
+    if user is None:
+        raise user_not_found()
+    return user
+
+
+async def view_user_by_username(server: Server, viewer: User, username: str) -> User:
+    async with server.db.connect() as conn:
+        user = await user_store.get_user_by_username(conn, username)
+        if user is None:
+            raise user_not_found() if viewer.is_system_admin else cannot_see_user()
+        if not await can_see_user(conn, viewer, user.id):
+            raise cannot_see_user()
+    return user
+
+
+async def view_users_by_ids(server: Server, viewer: User, ids: list[str]) -> list[User]:
+    """``POST /users/ids``: the ones the viewer may see; the others are left out silently."""
+    async with server.db.connect() as conn:
+        found = await user_store.get_users_by_ids(conn, ids[:1000])
+        return await only_visible(conn, viewer, found)
+
+
+async def list_visible_users(
+    server: Server,
+    viewer: User,
+    *,
+    page: int,
+    per_page: int,
+    in_team: str = "",
+    in_channel: str = "",
+) -> list[User]:
+    """``GET /users``: everyone only for system admins (Mattermost's ``list_users_without_team``
+    rule as reliability.md §6 applies it); others name a team or channel they can read."""
+    async with server.db.connect() as conn:
+        if not (in_team or in_channel) and not viewer.is_system_admin:
+            raise permission_denied(
+                "Listing every user needs the system admin role; filter by in_team or in_channel."
+            )
+        if in_team:
+            await readable_team(conn, viewer, in_team)
+        if in_channel:
+            await readable_channel(conn, viewer, in_channel)
+        found = await user_store.list_users(
+            conn, offset=page * per_page, limit=per_page, in_team=in_team, in_channel=in_channel
+        )
+        return await only_visible(conn, viewer, found)
+
+
+def user_json_for(server: Server, viewer: User, user: User) -> dict[str, Any]:
+    """A user as ``viewer`` may see them: all of it when it is themself, else sanitised as
+    Mattermost does, the email only for admins or when ``PrivacySettings.ShowEmailAddress``."""
+    if viewer.id == user.id:
+        return wire.user_json(user, as_admin=viewer.is_system_admin)
+    show_email = viewer.is_system_admin or bool(server.config.privacy["ShowEmailAddress"])
+    return wire.profile_json(user, show_email=show_email, as_admin=viewer.is_system_admin)
 
 
 async def update_roles(server: Server, actor: User, user_id: str, roles: str) -> User:

@@ -93,10 +93,15 @@ async def list_users(
     actor: User = Depends(current_user),
     server: Server = Depends(get_server),
 ) -> Response:
-    found = await user_service.list_users(
-        server, page=pages.page, per_page=pages.per_page, in_team=in_team, in_channel=in_channel
+    found = await user_service.list_visible_users(
+        server,
+        actor,
+        page=pages.page,
+        per_page=pages.per_page,
+        in_team=in_team,
+        in_channel=in_channel,
     )
-    return json_response([wire.user_json(u) for u in found])
+    return json_response([user_service.user_json_for(server, actor, u) for u in found])
 
 
 @router.post("/ids")
@@ -106,23 +111,24 @@ async def users_by_ids(
     ids = await json_body(request)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BadRequest("api.context.invalid_body_param.app_error", "Expected a list of user ids.")
-    found = await user_service.get_users_by_ids(server, ids)
-    return json_response([wire.user_json(u) for u in found])
+    found = await user_service.view_users_by_ids(server, actor, ids)
+    return json_response([user_service.user_json_for(server, actor, u) for u in found])
 
 
 @router.get("/username/{username}")
 async def get_by_username(
     username: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
 ) -> Response:
-    return json_response(wire.user_json(await user_service.get_user_by_username(server, username)))
+    user = await user_service.view_user_by_username(server, actor, username)
+    return json_response(user_service.user_json_for(server, actor, user))
 
 
 @router.get("/{user_id}")
 async def get_user(
     user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
 ) -> Response:
-    user = await user_service.get_user(server, _me(user_id, actor))
-    return json_response(wire.user_json(user, as_admin=actor.is_system_admin))
+    user = await user_service.view_user(server, actor, _me(user_id, actor))
+    return json_response(user_service.user_json_for(server, actor, user))
 
 
 @router.put("/{user_id}/roles")
