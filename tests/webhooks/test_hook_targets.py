@@ -203,3 +203,18 @@ def test_cli_creates_hooks_locked_unless_asked(
     unlocked = runner.invoke(cli_app, [*create, "--unlocked"])
     assert unlocked.exit_code == 0, unlocked.output
     assert "locked:     false" in unlocked.output
+
+
+def test_admin_cannot_create_a_hook_in_a_private_channel_it_has_not_joined(api: Api) -> None:
+    """Refused at creation (it could never post), with Mattermost's permission id; joining
+    the channel makes it possible."""
+    _, bob_token = api.new_user("bob")
+    secret = api.new_channel("secret", private=True, token=bob_token)
+    body = {"channel_id": secret["id"], "display_name": "x"}
+    response = api.post("/api/v4/hooks/incoming", json=body)
+    assert_error(response, 403, "api.context.permissions.app_error")
+    joined = api.post(
+        f"/api/v4/channels/{secret['id']}/members", bob_token, json={"user_id": api.admin["id"]}
+    )
+    assert joined.status_code == 201, joined.text
+    assert api.post("/api/v4/hooks/incoming", json=body).status_code == 201

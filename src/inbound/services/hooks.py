@@ -21,6 +21,7 @@ from inbound.services.permissions import (
     MANAGE_OWN_HOOKS,
     can_read_channel,
     has_team_permission,
+    is_channel_member,
 )
 from inbound.services.server import Server
 from inbound.store import channels as channel_store
@@ -137,6 +138,13 @@ async def _hook_channel(conn: AsyncConnection, channel_id: str) -> Channel:
     return channel
 
 
+# A hook posts as its owner, and only where the owner is a member (system admins included):
+# refused at creation rather than by every post after it.
+NOT_A_MEMBER = (
+    "The hook's owner is not a member of that private channel, so the hook could never post there."
+)
+
+
 async def _check_channel_access(
     conn: AsyncConnection, config: Config, actor: User, channel: Channel
 ) -> None:
@@ -167,8 +175,8 @@ async def create_hook(
         owner = await user_store.get_user_by_id(conn, owner_id) if is_valid_id(owner_id) else None
         if owner is None:
             raise NotFound("app.user.missing_account.const", "Unable to find the user.")
-        if channel.type != OPEN and not await can_read_channel(conn, owner, channel):
-            raise permission_denied("The hook's owner cannot read that channel.")
+        if channel.type != OPEN and not await is_channel_member(conn, owner, channel):
+            raise permission_denied(NOT_A_MEMBER)
         if actor is not None and not await has_team_permission(
             conn, config, actor, channel.team_id, BYPASS_CHANNEL_LOCK
         ):
@@ -281,8 +289,8 @@ async def update_hook(
                 fields.channel_locked = True
         if channel.id != hook.channel_id and channel.type != OPEN:
             owner = await user_store.get_user_by_id(conn, hook.user_id)
-            if owner is None or not await can_read_channel(conn, owner, channel):
-                raise permission_denied("The hook's owner cannot read that channel.")
+            if owner is None or not await is_channel_member(conn, owner, channel):
+                raise permission_denied(NOT_A_MEMBER)
         check_hook_username(fields.username, config)
         hook.update_at = now_ms()
         await hook_store.update_hook(
