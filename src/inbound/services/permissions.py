@@ -20,6 +20,7 @@ MANAGE_TEAM = "manage_team"
 ADD_TEAM_MEMBERS = "add_user_to_team"
 CREATE_PUBLIC_CHANNEL = "create_public_channel"
 CREATE_PRIVATE_CHANNEL = "create_private_channel"
+DELETE_OTHERS_POSTS = "delete_others_posts"
 
 TEAM_ADMIN_PERMISSIONS = frozenset(
     {
@@ -30,6 +31,7 @@ TEAM_ADMIN_PERMISSIONS = frozenset(
         ADD_TEAM_MEMBERS,
         CREATE_PUBLIC_CHANNEL,
         CREATE_PRIVATE_CHANNEL,
+        DELETE_OTHERS_POSTS,
     }
 )
 TEAM_USER_PERMISSIONS = frozenset({ADD_TEAM_MEMBERS, CREATE_PUBLIC_CHANNEL, CREATE_PRIVATE_CHANNEL})

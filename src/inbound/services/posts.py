@@ -13,7 +13,11 @@ from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
 from inbound.services.events import Event
-from inbound.services.permissions import readable_channel
+from inbound.services.permissions import (
+    DELETE_OTHERS_POSTS,
+    has_team_permission,
+    readable_channel,
+)
 from inbound.services.server import Server
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
@@ -242,13 +246,27 @@ async def patch_post(server: Server, actor: User, post_id: str, changes: dict[st
 
 async def delete_post(server: Server, actor: User, post_id: str) -> None:
     post = await get_post(server, actor, post_id)
-    if post.user_id != actor.id and not actor.is_system_admin:
-        raise permission_denied("You can only delete your own posts.")
     now = now_ms()
     async with server.db.begin() as conn:
+        if post.user_id != actor.id and not await _may_delete_others(server, conn, actor, post):
+            raise permission_denied("You can only delete your own posts.")
         await post_store.delete_thread(conn, post.id, at=now)
     post.delete_at = post.update_at = now
     _publish(server, "post_deleted", post)
+
+
+async def _may_delete_others(
+    server: Server, conn: AsyncConnection, actor: User, post: Post
+) -> bool:
+    """Mattermost's delete_others_posts: system admins, and team admins in their team."""
+    if actor.is_system_admin:
+        return True
+    channel = await channel_store.get_channel_by_id(conn, post.channel_id, include_deleted=True)
+    if channel is None or not channel.team_id:
+        return False
+    return await has_team_permission(
+        conn, server.config, actor, channel.team_id, DELETE_OTHERS_POSTS
+    )
 
 
 def _publish(server: Server, event: str, post: Post) -> None:
