@@ -63,6 +63,20 @@ class UriTooLong(AppError):
     default_id = "web.incoming_webhook.uri_too_long.app_error"
 
 
+class RequestTimeout(AppError):
+    """408: the request did not arrive within ``ServiceSettings.ReadTimeout``."""
+
+    status = 408
+    default_id = "api.context.request_timeout.app_error"
+
+
+class HeadersTooLarge(AppError):
+    """431: more than 100 headers, or more than 64 KiB of request line and headers."""
+
+    status = 431
+    default_id = "api.context.request_headers_too_large.app_error"
+
+
 class Unavailable(AppError):
     """503: the database is away or did not answer in time; the client should retry after
     ``retry_after`` seconds. ``maybe_stored`` says whether the work may have happened anyway

@@ -6,7 +6,6 @@ only up to ``MaximumPayloadSizeBytes``; beyond that the answer is 413 without re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -18,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from inbound.errors import AppError, PayloadTooLarge, RateLimited, Unavailable, UriTooLong
 from inbound.services.receive import receive
 from inbound.services.server import Server
+from inbound.web.deadlines import Deadlines
 from inbound.webhooks.decode import decode
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class ClientGone(Exception):
 class HookEndpoint:
     def __init__(self, server: Server) -> None:
         self.server = server
+        self.deadlines = Deadlines()
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -63,8 +64,8 @@ class HookEndpoint:
                 request = await self.server.off_loop(partial(decode, body, content_type, query))
             else:
                 request = decode(body, content_type, query)
-            async with asyncio.timeout(self._deadline()):
-                await receive(self.server, key, request, address=_address(scope), large=large)
+            work = receive(self.server, key, request, address=_address(scope), large=large)
+            await self.deadlines.run(work, seconds=self._deadline())
         except ClientGone:
             return 0, ""
         except AppError as error:

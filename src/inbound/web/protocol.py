@@ -20,7 +20,7 @@ import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from inbound.errors import AppError, BadRequest
+from inbound.errors import AppError, BadRequest, HeadersTooLarge, RequestTimeout
 from inbound.models import new_id
 from inbound.web.hooks import is_hook_path
 
@@ -30,16 +30,6 @@ if TYPE_CHECKING:
 MAX_HEADERS = 100
 MAX_HEAD_BYTES = 64 * 1024
 SHUTDOWN_MARGIN_SECONDS = 0.25
-
-
-class RequestTimeout(AppError):
-    status = 408
-    default_id = "api.context.request_timeout.app_error"
-
-
-class HeadersTooLarge(AppError):
-    status = 431
-    default_id = "api.context.request_headers_too_large.app_error"
 
 
 HOOK_TIMEOUT = RequestTimeout(
