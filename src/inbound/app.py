@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inbound.errors import AppError, BadRequest, Unavailable
+from inbound.errors import AppError, BadRequest
 from inbound.models import new_id
 from inbound.services.server import Server
 from inbound.settings import Settings
@@ -117,10 +117,7 @@ async def _handle_failure(request: Request, exc: Exception) -> Response:
     server: Server = request.app.state.server
     failure = server.failures.classify_api(exc, request_id(request))
     setattr(exc, _ANSWERED, True)
-    response = error_response(failure, request_id(request))
-    if isinstance(failure, Unavailable):
-        response.headers["Retry-After"] = str(failure.retry_after)
-    return response
+    return error_response(failure, request_id(request))  # with Retry-After for a 503
 
 
 _HTTP_IDS: dict[int, Any] = {

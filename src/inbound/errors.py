@@ -77,32 +77,33 @@ class HeadersTooLarge(AppError):
     default_id = "api.context.request_headers_too_large.app_error"
 
 
-class Unavailable(AppError):
-    """503: the database is away or did not answer in time; the client should retry after
-    ``retry_after`` seconds. ``maybe_stored`` says whether the work may have happened anyway
-    (the connection died during COMMIT, or the deadline passed after the post was queued)."""
+class RetryLater(AppError):
+    """An error the client should retry after ``retry_after`` seconds (sent as ``Retry-After``)."""
+
+    default_retry_after = 1
+
+    def __init__(
+        self, error_id: str | None = None, message: str = "", *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(error_id, message)
+        self.retry_after = self.default_retry_after if retry_after is None else retry_after
+
+
+class Unavailable(RetryLater):
+    """503: the database is away or did not answer in time (the message says whether the work
+    may have happened anyway: the connection died during COMMIT, or the deadline passed after
+    the post was queued)."""
 
     status = 503
     default_id = "web.incoming_webhook.unavailable.app_error"
-
-    def __init__(
-        self, error_id: str | None = None, message: str = "", *, retry_after: int = 5
-    ) -> None:
-        super().__init__(error_id, message)
-        self.retry_after = retry_after
+    default_retry_after = 5
 
 
-class RateLimited(AppError):
-    """429: over a rate limit; retry after ``retry_after`` seconds."""
+class RateLimited(RetryLater):
+    """429: over a rate limit."""
 
     status = 429
     default_id = "api.context.rate_limited.app_error"
-
-    def __init__(
-        self, error_id: str | None = None, message: str = "", *, retry_after: int = 1
-    ) -> None:
-        super().__init__(error_id, message)
-        self.retry_after = retry_after
 
 
 class Disabled(AppError):

@@ -14,7 +14,7 @@ from functools import partial
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from inbound.errors import AppError, PayloadTooLarge, RateLimited, Unavailable, UriTooLong
+from inbound.errors import AppError, PayloadTooLarge, RetryLater, UriTooLong
 from inbound.services.receive import receive
 from inbound.services.server import Server
 from inbound.web.deadlines import Deadlines
@@ -130,7 +130,7 @@ def is_hook_path(path: str) -> bool:
 
 async def _send_error(send: Send, error: AppError, request_id: str) -> None:
     extra = []
-    if isinstance(error, Unavailable | RateLimited):
+    if isinstance(error, RetryLater):
         extra.append((b"retry-after", str(error.retry_after).encode()))
     body = orjson.dumps(error.to_dict(request_id))
     await _send(send, error.status, body, JSON_TYPE, request_id, extra=extra)
