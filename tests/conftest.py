@@ -267,3 +267,45 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     finally:
         web.should_exit = True
         thread.join(timeout=15)
+
+
+CliInvoke = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliInvoke:
+    """``inbound …`` in local mode on a bootstrapped database: ``cli("hook", "list")`` gives
+    (exit code, output)."""
+    from typer.testing import CliRunner
+
+    from inbound.cli import app as cli_app
+
+    monkeypatch.setenv("INBOUND_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("INBOUND_ADMIN_PASSWORD", ADMIN_PASSWORD)
+
+    async def first_start() -> None:
+        server = Server(Settings.from_env())
+        await server.start(background=False)
+        await bootstrap(server)
+        await server.stop()
+
+    run_async(first_start)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(cli_app, list(args))
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def fresh_database(request: pytest.FixtureRequest, sqlite_template: Path, folder: Path) -> str:
+    """A fresh database for a module-scoped fixture parametrised ``["sqlite", "postgresql"]``
+    (the function-scoped ``database_url`` does the same per test)."""
+    if request.param == "sqlite":
+        path = folder / "inbound.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_migrated")
+    _truncate(url)
+    return url

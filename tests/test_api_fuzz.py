@@ -5,7 +5,6 @@ token on every call, so the fuzzing reaches past authentication."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import tempfile
 import threading
 import time
@@ -24,7 +23,7 @@ from inbound.app import create_app
 from inbound.services.bootstrap import bootstrap
 from inbound.services.server import Server
 from inbound.settings import Settings
-from tests.conftest import ADMIN_PASSWORD, _truncate
+from tests.conftest import ADMIN_PASSWORD, fresh_database
 
 # The routes read their JSON bodies themselves, so the document has no body schemas: give every
 # POST/PUT one that names the fields the API reads (any JSON type each), so fuzzing reaches the
@@ -94,13 +93,7 @@ def target(
     sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str]]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("fuzz") / "inbound.db"
-        shutil.copy(sqlite_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("pg_migrated")
-        _truncate(url)
+    url = fresh_database(request, sqlite_template, tmp_path_factory.mktemp("fuzz"))
     settings_ = Settings(database_url=url, admin_password=ADMIN_PASSWORD)
     server = Server(settings_)
     web = uvicorn.Server(

@@ -3,34 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
-
-from inbound.cli import app
-from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
-from inbound.settings import Settings
-from tests.conftest import run_async
-
-
-@pytest.fixture
-def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("INBOUND_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("INBOUND_ADMIN_PASSWORD", "admin-password-1")
-
-    async def first_start() -> None:
-        server = Server(Settings.from_env())
-        await server.start(background=False)
-        await bootstrap(server)
-        await server.stop()
-
-    run_async(first_start)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, list(args))
-        return result.exit_code, result.output
-
-    return invoke
 
 
 def test_user_team_channel_post_round_trip(cli) -> None:  # type: ignore[no-untyped-def]

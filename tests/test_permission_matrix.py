@@ -15,7 +15,6 @@ stock Mattermost server (default permission scheme) would give; docs/security.md
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from inbound.services.bootstrap import bootstrap
 from inbound.services.server import Server
 from inbound.settings import Settings
 from inbound.web.api.deps import COOKIE
-from tests.conftest import ADMIN_PASSWORD, Api, _truncate
+from tests.conftest import ADMIN_PASSWORD, Api, fresh_database
 from tests.permission_world import ACTORS, World, build_world
 
 Outcome = int | tuple[int, str]
@@ -424,13 +423,7 @@ def world(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     """One world per database, shared by every row: no row changes what another relies on."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("matrix") / "inbound.db"
-        shutil.copy(sqlite_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("pg_migrated")
-        _truncate(url)
+    url = fresh_database(request, sqlite_template, tmp_path_factory.mktemp("matrix"))
     settings = Settings(database_url=url, admin_password=ADMIN_PASSWORD)
     server = Server(settings)
     with TestClient(create_app(settings, server=server)) as client:

@@ -12,16 +12,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from inbound.cli import app as cli_app
 from inbound.models import DIRECT, GROUP, Channel, ChannelMember, new_id, now_ms
-from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
-from inbound.settings import Settings
 from inbound.store import channels as channel_store
 from inbound.store.tables import channels, posts
-from tests.conftest import ADMIN_PASSWORD, Api, assert_error, run_async
+from tests.conftest import Api, CliInvoke, assert_error
 
 FORBIDDEN = "web.incoming_webhook.permissions.app_error"
 
@@ -182,27 +177,14 @@ def test_admin_hook_in_a_private_channel_the_admin_left_is_403(api: Api) -> None
     assert [p["message"] for p in api.posts(secret["id"])] == ["in"]
 
 
-def test_cli_creates_hooks_locked_unless_asked(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("INBOUND_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("INBOUND_ADMIN_PASSWORD", ADMIN_PASSWORD)
-
-    async def first_start() -> None:
-        server = Server(Settings.from_env())
-        await server.start(background=False)
-        await bootstrap(server)
-        await server.stop()
-
-    run_async(first_start)
-    runner = CliRunner()
+def test_cli_creates_hooks_locked_unless_asked(cli: CliInvoke) -> None:
     create = ["hook", "create", "--channel", "main:town-square"]
-    made = runner.invoke(cli_app, create)
-    assert made.exit_code == 0, made.output
-    assert "locked:     true" in made.output
-    unlocked = runner.invoke(cli_app, [*create, "--unlocked"])
-    assert unlocked.exit_code == 0, unlocked.output
-    assert "locked:     false" in unlocked.output
+    code, out = cli(*create)
+    assert code == 0, out
+    assert "locked:     true" in out
+    code, out = cli(*create, "--unlocked")
+    assert code == 0, out
+    assert "locked:     false" in out
 
 
 def test_admin_cannot_create_a_hook_in_a_private_channel_it_has_not_joined(api: Api) -> None:

@@ -11,14 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from inbound.cli import app as cli_app
-from inbound.services.bootstrap import bootstrap
 from inbound.services.rate_limit import MemoryLimiter, RateLimits
-from inbound.services.server import Server
-from inbound.settings import Settings
-from tests.conftest import ADMIN_PASSWORD, Api, LiveServer, assert_error, run_async
+from tests.conftest import ADMIN_PASSWORD, Api, CliInvoke, LiveServer, assert_error
 
 HOOK_LIMITED = "web.incoming_webhook.rate_limited.app_error"
 API_LIMITED = "api.context.rate_limited.app_error"
@@ -122,28 +117,16 @@ def test_vary_by_header_separates_clients(api: Api) -> None:
     assert api.get("/api/v4/users/me", headers={"X-Tenant": "B"}).status_code == 200
 
 
-def test_cli_sets_and_shows_the_hook_limits(settings: Settings, monkeypatch: Any) -> None:
-    monkeypatch.setenv("INBOUND_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("INBOUND_ADMIN_PASSWORD", ADMIN_PASSWORD)
-
-    async def first_start() -> None:
-        server = Server(Settings.from_env())
-        await server.start(background=False)
-        await bootstrap(server)
-        await server.stop()
-
-    run_async(first_start)
-    runner = CliRunner()
-    create = ["hook", "create", "--channel", "main:town-square", "--rate-limit-per-sec", "5"]
-    made = runner.invoke(cli_app, create)
-    assert made.exit_code == 0, made.output
-    assert "rate limit: 5/s  burst: default" in made.output
-    hook_id = made.output.split("id:", 1)[1].split()[0]
-    changed = runner.invoke(cli_app, ["hook", "update", hook_id, "--rate-limit-burst", "50"])
-    assert changed.exit_code == 0, changed.output
-    assert "rate limit: 5/s  burst: 50" in changed.output
-    bad = runner.invoke(cli_app, ["hook", "update", hook_id, "--rate-limit-burst", "-1"])
-    assert bad.exit_code == 1 and "rate_limit_burst must be a whole number" in bad.output
+def test_cli_sets_and_shows_the_hook_limits(cli: CliInvoke) -> None:
+    code, out = cli("hook", "create", "--channel", "main:town-square", "--rate-limit-per-sec", "5")
+    assert code == 0, out
+    assert "rate limit: 5/s  burst: default" in out
+    hook_id = out.split("id:", 1)[1].split()[0]
+    code, out = cli("hook", "update", hook_id, "--rate-limit-burst", "50")
+    assert code == 0, out
+    assert "rate limit: 5/s  burst: 50" in out
+    code, out = cli("hook", "update", hook_id, "--rate-limit-burst", "-1")
+    assert code == 1 and "rate_limit_burst must be a whole number" in out
 
 
 # A flooder in its own process (so it does not share this process's GIL with the server):
