@@ -14,25 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Api
+from tests.webhooks.test_properties import FIELDS
 
 BOUNDARY = "fuzzb"
+# The payload's own field names (shared with the property tests), plus Block Kit's
 KEYS = [
-    "text",
-    "channel",
-    "username",
-    "icon_url",
-    "icon_emoji",
-    "attachments",
-    "props",
-    "type",
-    "priority",
-    "root_id",
-    "blocks",
-    "fields",
-    "short",
-    "value",
-    "title",
-    "pretext",
+    *FIELDS,
     "ts",
     "actions",
     "elements",
