@@ -38,23 +38,22 @@ class _Kind:
 
 @dataclass
 class Failures:
-    """Counts and rate-limits failure logs; shared by every request of the process."""
+    """Rate-limits failure logs; shared by every request of the process (the answers
+    themselves are counted by status and error id in the metrics)."""
 
     interval: float = LOG_INTERVAL_SECONDS
     _kinds: dict[str, _Kind] = field(default_factory=dict)
-    unavailable: int = 0  # answered 503
-    unexpected: int = 0  # answered 500
 
     def classify(self, error: BaseException, request_id: str = "") -> AppError:
         """The answer to a webhook request that failed with ``error``."""
         if isinstance(error, OutcomeUnknown | TimeoutError):
-            self._count(error, request_id, unexpected=False)
+            self.note(error, request_id, with_traceback=False)
             return Unavailable(message=MAYBE_STORED, retry_after=RETRY_AFTER_SECONDS)
         if is_unavailable(error):
-            self._count(error, request_id, unexpected=False)
+            self.note(error, request_id, with_traceback=False)
             message = NOT_STORED.format(s=RETRY_AFTER_SECONDS)
             return Unavailable(message=message, retry_after=RETRY_AFTER_SECONDS)
-        self._count(error, request_id, unexpected=True)
+        self.note(error, request_id, with_traceback=True)
         return AppError(
             "web.incoming_webhook.general.app_error",
             "The server failed while handling the message; it was not stored.",
@@ -63,24 +62,17 @@ class Failures:
     def classify_api(self, error: BaseException, request_id: str = "") -> AppError:
         """The answer to an API request or page view that failed with ``error``."""
         if is_unavailable(error) or isinstance(error, OutcomeUnknown):
-            self._count(error, request_id, unexpected=False)
+            self.note(error, request_id, with_traceback=False)
             return Unavailable(
                 "api.context.unavailable.app_error",
                 f"The database is unavailable; retry after {RETRY_AFTER_SECONDS} seconds.",
                 retry_after=RETRY_AFTER_SECONDS,
             )
-        self._count(error, request_id, unexpected=True)
+        self.note(error, request_id, with_traceback=True)
         return AppError(
             "api.context.server_error.app_error",
             "The server failed while handling the request; report it with its request_id.",
         )
-
-    def _count(self, error: BaseException, request_id: str, *, unexpected: bool) -> None:
-        if unexpected:
-            self.unexpected += 1
-        else:
-            self.unavailable += 1
-        self.note(error, request_id, with_traceback=unexpected)
 
     def note(self, error: BaseException, request_id: str, *, with_traceback: bool) -> None:
         """Log ``error`` unless one of its kind was logged within the interval."""
