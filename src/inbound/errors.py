@@ -48,11 +48,6 @@ class NotFound(AppError):
     default_id = "app.not_found.app_error"
 
 
-class Conflict(AppError):
-    status = 409
-    default_id = "app.conflict.app_error"
-
-
 class PayloadTooLarge(AppError):
     status = 413
     default_id = "web.incoming_webhook.too_large.app_error"

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus
+from urllib.parse import parse_qs
 
 import orjson
 from python_multipart.multipart import parse_options_header
@@ -191,5 +191,4 @@ __all__ = [
     "media_type",
     "parse_json",
     "rescue_control_chars",
-    "unquote_plus",
 ]
