@@ -26,6 +26,7 @@ class Settings:
     admin_email: str = "admin@localhost"
     team_name: str = "main"
     redis_url: str = ""
+    db_pool_size: int = 10  # PostgreSQL connections kept open per process
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -34,7 +35,7 @@ class Settings:
         for name in _FIELDS:
             raw = env.get(f"INBOUND_{name.upper()}")
             if raw is not None and raw != "":
-                values[name] = int(raw) if name == "port" else raw
+                values[name] = int(raw) if name in _INT_FIELDS else raw
         return cls(**values)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -49,3 +50,4 @@ class Settings:
 
 
 _FIELDS = [f for f in Settings.__dataclass_fields__]
+_INT_FIELDS = frozenset({"port", "db_pool_size"})

@@ -46,7 +46,7 @@ def writer_backend(url: str) -> WriterBackend:
 class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
         self.config = Config.default()
         self.events = EventHub()
         self.writer = PostWriter(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -58,14 +57,14 @@ class Database:
     Statement parameters never appear in errors or logs (they can hold hook keys and tokens).
     """
 
-    def __init__(self, url: str, *, query_timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, query_timeout: float = 30.0) -> None:
         self.url = url
         self.query_timeout = query_timeout
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(
-            async_url(url), hide_parameters=True, **_engine_options(url)
+            async_url(url), hide_parameters=True, **_engine_options(url, pool_size=pool_size)
         )
         self._write_lock = asyncio.Lock()
         if self.is_sqlite:
@@ -109,12 +108,12 @@ class Database:
         await self.engine.dispose()
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, *, pool_size: int) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         # The driver must not open transactions of its own: ``Database.begin`` does, explicitly.
         return {"isolation_level": "AUTOCOMMIT"}
     return {
-        "pool_size": int(os.environ.get("INBOUND_DB_POOL_SIZE", "10")),
+        "pool_size": pool_size,
         "max_overflow": 10,
         "pool_timeout": CONNECT_TIMEOUT_SECONDS,  # every connection busy: fail, do not queue on
         "pool_pre_ping": False,
