@@ -41,7 +41,7 @@ def prepare(url: str, settings: dict[str, object]) -> str:
         try:
             await bootstrap(server)
             for name, value in settings.items():
-                await config_service.set_value(server, name, str(value))
+                await config_service.set_value(server, name, value)
             channel = await channel_named(server, "main:town-square")
             admin = await user_named(server, "admin")
             body = {"channel_id": channel.id, "display_name": "crash"}

@@ -93,7 +93,7 @@ def _hook_url(live: LiveServer) -> str:
     from tests.serve_process import prepare  # noqa: F401  (same bootstrap as the crash suite)
 
     async def go() -> str:
-        await config_service.set_value(live.server, "SqlSettings.QueryTimeout", str(QUERY_TIMEOUT))
+        await config_service.set_value(live.server, "SqlSettings.QueryTimeout", QUERY_TIMEOUT)
         channel = await channel_named(live.server, "main:town-square")
         admin = await user_named(live.server, "admin")
         body = {"channel_id": channel.id, "display_name": "faults"}

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import replace
 
 import pytest
 
+from inbound.config import RateLimitSettings
 from inbound.errors import RateLimited
 from inbound.models import IncomingHook
 from inbound.services.rate_limit import NS, Decision, MemoryLimiter, Rate, RateLimits
@@ -147,7 +149,9 @@ def test_retry_after_is_whole_seconds_at_least_one(retry_after: float, seconds: 
     assert Decision(True, 1, 0, 1.0, retry_after).retry_after_seconds == seconds
 
 
-HOOK_SETTINGS = {"Enable": True, "IncomingWebhookPerSec": 1, "IncomingWebhookMaxBurst": 1}
+HOOK_SETTINGS = RateLimitSettings(
+    enable=True, incoming_webhook_per_sec=1, incoming_webhook_max_burst=1
+)
 
 
 @pytest.mark.parametrize(
@@ -183,14 +187,14 @@ def test_hook_limit_off_when_rate_limits_are_off() -> None:
 
     async def run() -> None:
         for _ in range(50):
-            await limits.check_hook({**HOOK_SETTINGS, "Enable": False}, hook)
+            await limits.check_hook(replace(HOOK_SETTINGS, enable=False), hook)
 
     asyncio.run(run())
 
 
-BY_ADDRESS = {"VaryByRemoteAddr": True, "VaryByUser": False, "VaryByHeader": ""}
-BY_USER = {**BY_ADDRESS, "VaryByUser": True}
-NOTHING = {"VaryByRemoteAddr": False, "VaryByUser": False, "VaryByHeader": ""}
+BY_ADDRESS = RateLimitSettings(vary_by_remote_addr=True, vary_by_user=False, vary_by_header="")
+BY_USER = replace(BY_ADDRESS, vary_by_user=True)
+NOTHING = RateLimitSettings(vary_by_remote_addr=False, vary_by_user=False, vary_by_header="")
 
 
 def scope(*headers: tuple[bytes, bytes], query: bytes = b"") -> dict[str, object]:
@@ -216,16 +220,18 @@ TOKEN_DIGEST = "user:" + hashlib.blake2b(b"tok", digest_size=16).hexdigest()  # 
         ),
         pytest.param(BY_USER, scope(query=b"x=1&access_token=tok"), TOKEN_DIGEST, id="query"),
         pytest.param(BY_USER, scope(), "10.0.0.7", id="no-token-falls-back-to-address"),
-        pytest.param({**BY_USER, "VaryByRemoteAddr": False}, scope(), "", id="no-token-no-address"),
+        pytest.param(
+            replace(BY_USER, vary_by_remote_addr=False), scope(), "", id="no-token-no-address"
+        ),
         pytest.param(NOTHING, scope(), "", id="everyone-shares-one"),
         pytest.param(
-            {**NOTHING, "VaryByHeader": "X-Real-IP"},
+            replace(NOTHING, vary_by_header="X-Real-IP"),
             scope((b"x-real-ip", b"203.0.113.9")),
             "|203.0.113.9",
             id="header",
         ),
         pytest.param(
-            {**BY_ADDRESS, "VaryByHeader": "X-Tenant"},
+            replace(BY_ADDRESS, vary_by_header="X-Tenant"),
             scope((b"x-tenant", b"ACME")),
             "10.0.0.7|acme",
             id="address-and-header",
@@ -233,6 +239,6 @@ TOKEN_DIGEST = "user:" + hashlib.blake2b(b"tok", digest_size=16).hexdigest()  # 
     ],
 )
 def test_client_key_as_mattermost_generates_it(
-    settings: dict[str, object], request_scope: dict[str, object], key: str
+    settings: RateLimitSettings, request_scope: dict[str, object], key: str
 ) -> None:
     assert client_key(request_scope, settings) == key

@@ -23,6 +23,7 @@ from inbound.cli.common import (
     user_app,
     user_named,
 )
+from inbound.config import DEFAULTS, invalid
 from inbound.errors import BadRequest
 from inbound.models import User
 from inbound.services import auth, channels, posts, teams, users
@@ -243,10 +244,29 @@ def config_set(name: str, value: str, database_url: DatabaseOption = None) -> No
     """Change one setting; a running server picks it up within a second."""
 
     async def work(server: Server) -> Any:
-        return (await config_service.set_value(server, name, value)).get(name)
+        typed = setting_value(name, value)
+        return (await config_service.set_value(server, name, typed)).get(name)
 
     stored = run_local(settings_from(database_url), work)
     typer.echo(f"{name} = {orjson.dumps(stored).decode()}")
+
+
+def setting_value(name: str, raw: str) -> Any:
+    """Turn the command line's text (``true``, ``4000``, ``https://x``) into the setting's type."""
+    section, _, key = name.partition(".")
+    if key not in DEFAULTS.get(section, {}):
+        raise invalid(f"Unknown setting {name}.")
+    default = DEFAULTS[section][key]
+    if isinstance(default, bool):
+        if raw.lower() not in ("true", "false"):
+            raise invalid(f"{name} must be true or false.")
+        return raw.lower() == "true"
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise invalid(f"{name} must be a whole number.") from None
+    return raw
 
 
 @post_app.command("create")

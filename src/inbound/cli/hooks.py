@@ -189,7 +189,7 @@ def hook_regenerate(hook_id: str, database_url: DatabaseOption = None) -> None:
 
     async def work(server: Server) -> None:
         hook = await hooks.regenerate_hook(server, None, hook_id)
-        grace = int(server.config.service["IncomingWebhookKeyGracePeriodSeconds"])
+        grace = server.config.service.incoming_webhook_key_grace_period_seconds
         print_hook(server, hook)
         typer.echo(f"The old URL keeps posting for {grace} seconds.")
 

@@ -37,7 +37,7 @@ def icon_emoji(value: str) -> str:
 
 def avatar(post: Post, author: User | None, config: Config) -> dict[str, str]:
     props = post.props
-    if props.get("from_webhook") == "true" and config.service["EnablePostIconOverride"]:
+    if props.get("from_webhook") == "true" and config.service.enable_post_icon_override:
         glyph = icon_emoji(str(props.get("override_icon_emoji") or ""))
         if glyph:
             return {"kind": "emoji", "value": glyph}
@@ -54,7 +54,7 @@ def display_name(post: Post, author: User | None, config: Config) -> str:
     override = post.props.get("override_username")
     if (
         post.props.get("from_webhook") == "true"
-        and config.service["EnablePostUsernameOverride"]
+        and config.service.enable_post_username_override
         and override
     ):
         return str(override)

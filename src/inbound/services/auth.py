@@ -114,7 +114,7 @@ async def _count_attempt(server: Server, user: User | None) -> bool:
     """Count this attempt before the password is known, unless the account is locked; whether
     it was counted (False: unknown or locked). Counting first means concurrent attempts can
     never pass ``MaximumLoginAttempts``; a good password sets the count back to 0."""
-    maximum = int(server.config.service["MaximumLoginAttempts"])
+    maximum = server.config.service.maximum_login_attempts
     async with server.db.begin() as conn:
         return await user_store.count_login_attempt(
             conn, user.id if user else "", now=now_ms(), maximum=maximum, window_ms=LOCK_MS
@@ -123,7 +123,7 @@ async def _count_attempt(server: Server, user: User | None) -> bool:
 
 async def _start_session(server: Server, user: User) -> Session:
     """A good password: the failures are forgotten and a session starts."""
-    hours = int(server.config.service["SessionLengthWebInHours"])
+    hours = server.config.service.session_length_web_in_hours
     now = now_ms()
     session = Session(new_id(), new_id(), user.id, now, now + hours * 3_600_000)
     async with server.db.begin() as conn:
@@ -155,7 +155,7 @@ async def user_for_token(server: Server, token: str) -> User:
         user_id = ""
         if session is not None and session.expires_at > now_ms():
             user_id = session.user_id
-        elif session is None and server.config.service["EnableUserAccessTokens"]:
+        elif session is None and server.config.service.enable_user_access_tokens:
             access = await user_store.get_access_token(conn, token)
             user_id = access.user_id if access is not None and access.is_active else ""
         user = await user_store.get_user_by_id(conn, user_id) if user_id else None
@@ -170,7 +170,7 @@ async def user_for_token(server: Server, token: str) -> User:
 async def create_access_token(
     server: Server, actor: User, user_id: str, description: str
 ) -> AccessToken:
-    if not server.config.service["EnableUserAccessTokens"]:
+    if not server.config.service.enable_user_access_tokens:
         raise Forbidden(
             "api.user.create_user_access_token.disabled", "Personal access tokens are disabled."
         )

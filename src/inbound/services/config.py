@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbound.config import Config, parse_value, validate
+from inbound.config import Config, validate
 from inbound.models import User
 from inbound.services.permissions import require_system_admin
 from inbound.services.server import Server
@@ -32,6 +32,7 @@ async def patch_config(server: Server, actor: User | None, document: Any) -> Con
     return await server.save_config(validate(document, base=server.config.document))
 
 
-async def set_value(server: Server, name: str, raw: str) -> Config:
+async def set_value(server: Server, name: str, value: Any) -> Config:
+    """``inbound config set``: one setting, ``Section.Key``, already of its own type."""
     section, _, key = name.partition(".")
-    return await patch_config(server, None, {section: {key: parse_value(name, raw)}})
+    return await patch_config(server, None, {section: {key: value}})

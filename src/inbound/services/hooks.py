@@ -42,7 +42,7 @@ def hook_not_found() -> NotFound:
 
 
 def check_enabled(config: Config) -> None:
-    if not config.service["EnableIncomingWebhooks"]:
+    if not config.service.enable_incoming_webhooks:
         raise Disabled(
             "api.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
@@ -114,7 +114,7 @@ def _rate(name: str, value: Any) -> int:
 
 
 def check_hook_username(username: str, config: Config) -> None:
-    if not username or not config.service["EnablePostUsernameOverride"]:
+    if not username or not config.service.enable_post_username_override:
         return
     if not HOOK_USERNAME_RE.match(username) or username in RESERVED_HOOK_USERNAMES:
         raise BadRequest(
@@ -181,9 +181,9 @@ async def create_hook(
             conn, config, actor, channel.team_id, BYPASS_CHANNEL_LOCK
         ):
             fields.channel_locked = True
-        if not config.service["EnablePostUsernameOverride"]:
+        if not config.service.enable_post_username_override:
             fields.username = ""
-        if not config.service["EnablePostIconOverride"]:
+        if not config.service.enable_post_icon_override:
             fields.icon_url = ""
         check_hook_username(fields.username, config)
         now = now_ms()
@@ -313,7 +313,7 @@ async def regenerate_hook(server: Server, actor: User | None, hook_id: str) -> I
     """Give the hook a new id (its URL key); the old key keeps posting for the grace period."""
     config = server.config
     check_enabled(config)
-    grace_ms = int(config.service["IncomingWebhookKeyGracePeriodSeconds"]) * 1000
+    grace_ms = config.service.incoming_webhook_key_grace_period_seconds * 1000
     async with server.db.begin() as conn:
         old = await _managed_hook(conn, config, actor, hook_id)
         now = now_ms()

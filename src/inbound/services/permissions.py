@@ -39,7 +39,7 @@ TEAM_USER_PERMISSIONS = frozenset({ADD_TEAM_MEMBERS, CREATE_PUBLIC_CHANNEL, CREA
 
 def team_user_permissions(config: Config) -> frozenset[str]:
     """What every team member may do; integrations only when not restricted to admins."""
-    if config.service["EnableOnlyAdminIntegrations"]:
+    if config.service.enable_only_admin_integrations:
         return TEAM_USER_PERMISSIONS
     return TEAM_USER_PERMISSIONS | {MANAGE_OWN_HOOKS}
 

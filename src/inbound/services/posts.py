@@ -85,7 +85,7 @@ async def create_post(
     root_id: str = "",
     props: Any = None,
 ) -> Post:
-    limit = int(server.config.service["PostMessageMaxRunes"])
+    limit = server.config.service.post_message_max_runes
     if len(message) > limit:
         raise BadRequest(
             "model.post.is_valid.msg.app_error", f"The message is longer than {limit} characters."
@@ -225,7 +225,7 @@ async def patch_post(server: Server, actor: User, post_id: str, changes: dict[st
     now = now_ms()
     values: dict[str, Any] = {"update_at": now}
     if isinstance(changes.get("message"), str):
-        limit = int(server.config.service["PostMessageMaxRunes"])
+        limit = server.config.service.post_message_max_runes
         if len(changes["message"]) > limit:
             raise BadRequest(
                 "model.post.is_valid.msg.app_error",

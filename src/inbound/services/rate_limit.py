@@ -19,8 +19,9 @@ import math
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
+from inbound.config import RateLimitSettings
 from inbound.errors import RateLimited
 from inbound.models import IncomingHook
 
@@ -117,20 +118,20 @@ class RateLimits:
     def __init__(self, limiter: Limiter | None = None) -> None:
         self.limiter: Limiter = limiter or MemoryLimiter()
 
-    async def check_client(self, settings: dict[str, Any], key: str) -> Decision:
+    async def check_client(self, settings: RateLimitSettings, key: str) -> Decision:
         """Count a request from the client ``key`` (see ``web.rate_limit.client_key``)."""
-        rate = Rate(settings["PerSec"], settings["MaxBurst"])  # validated whole numbers
+        rate = Rate(settings.per_sec, settings.max_burst)
         decision = await self.limiter.take("client:" + key, rate)
         report(decision)
         return decision
 
-    async def check_hook(self, settings: dict[str, Any], hook: IncomingHook) -> None:
+    async def check_hook(self, settings: RateLimitSettings, hook: IncomingHook) -> None:
         """Count a request to ``hook``; 429 when it is over its limit. Nothing when disabled."""
-        if not settings["Enable"]:
+        if not settings.enable:
             return
         rate = Rate(
-            hook.rate_limit_per_sec or settings["IncomingWebhookPerSec"],
-            hook.rate_limit_burst or settings["IncomingWebhookMaxBurst"],
+            hook.rate_limit_per_sec or settings.incoming_webhook_per_sec,
+            hook.rate_limit_burst or settings.incoming_webhook_max_burst,
         )
         decision = await self.limiter.take("hook:" + hook.id, rate)
         current = _reported.get()

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from inbound.config import ServiceSettings
 from inbound.errors import BadRequest, Disabled, Forbidden, NotFound, RateLimited
 from inbound.mentions import Mentions
 from inbound.models import (
@@ -58,7 +58,7 @@ async def receive(
     server: Server, key: str, request: WebhookRequest, *, address: str = "", large: bool = False
 ) -> None:
     service = server.config.service
-    if not service["EnableIncomingWebhooks"]:
+    if not service.enable_incoming_webhooks:
         raise Disabled(
             "web.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
@@ -112,7 +112,7 @@ async def receive(
 
 
 def _prepare(
-    request: WebhookRequest, lookups: Lookups, *, hook: IncomingHook, service: dict[str, Any]
+    request: WebhookRequest, lookups: Lookups, *, hook: IncomingHook, service: ServiceSettings
 ) -> tuple[list[message.Piece], Mentions]:
     """The pure part: Slack translation, the posts' pieces and the mentions (no I/O)."""
     rendered = message.render(request, lookups, slack_format=hook.message_format == "slack")
@@ -120,10 +120,10 @@ def _prepare(
         display_name=hook.display_name,
         username=hook.username,
         icon_url=hook.icon_url,
-        username_override=bool(service["EnablePostUsernameOverride"]),
-        icon_override=bool(service["EnablePostIconOverride"]),
+        username_override=service.enable_post_username_override,
+        icon_override=service.enable_post_icon_override,
     )
-    pieces = message.pieces(rendered, identity, limit=int(service["PostMessageMaxRunes"]))
+    pieces = message.pieces(rendered, identity, limit=service.post_message_max_runes)
     return pieces, message.mentions_in(rendered)
 
 

@@ -110,9 +110,7 @@ class Server:
         """Start or stop what the config switches on while serving (the metrics listener)."""
         if self._metrics_listener is not None:
             metrics = self.config.metrics
-            self._metrics_listener.follow(
-                enabled=bool(metrics["Enable"]), address=str(metrics["ListenAddress"])
-            )
+            self._metrics_listener.follow(enabled=metrics.enable, address=metrics.listen_address)
 
     async def stop(self) -> None:
         if self._metrics_listener is not None:
@@ -131,7 +129,7 @@ class Server:
 
     @property
     def site_url(self) -> str:
-        return str(self.config.service["SiteURL"]) or self.settings.public_url
+        return self.config.service.site_url or self.settings.public_url
 
     async def reload_config(self) -> None:
         async with self.db.connect() as conn:
@@ -145,7 +143,7 @@ class Server:
         self._apply_timeouts()
 
     def _apply_timeouts(self) -> None:
-        timeout = float(self.config.sql["QueryTimeout"])
+        timeout = self.config.sql.query_timeout
         self.db.query_timeout = timeout  # new connections take it
         self.writer.backend.query_timeout = timeout
 

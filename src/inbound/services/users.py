@@ -60,8 +60,8 @@ async def create_user(
 ) -> User:
     """``actor`` None means local mode (the CLI, first start), which may do anything."""
     if actor is not None and not actor.is_system_admin:
-        open_server = server.config.team["EnableOpenServer"]
-        if not (open_server and server.config.team["EnableUserCreation"]) or system_admin:
+        open_server = server.config.team.enable_open_server
+        if not (open_server and server.config.team.enable_user_creation) or system_admin:
             raise permission_denied("Only a system admin can create accounts on this server.")
     name = check_username(username)
     address = email.strip().lower()
@@ -206,7 +206,7 @@ def user_json_for(server: Server, viewer: User, user: User) -> dict[str, Any]:
     Mattermost does, the email only for admins or when ``PrivacySettings.ShowEmailAddress``."""
     if viewer.id == user.id:
         return wire.user_json(user, as_admin=viewer.is_system_admin)
-    show_email = viewer.is_system_admin or bool(server.config.privacy["ShowEmailAddress"])
+    show_email = viewer.is_system_admin or server.config.privacy.show_email_address
     return wire.profile_json(user, show_email=show_email, as_admin=viewer.is_system_admin)
 
 

@@ -82,7 +82,7 @@ class HookEndpoint:
 
     def _deadline(self) -> float:
         """How long the rules and the commit may take before the sender hears 503."""
-        return min(float(self.server.config.sql["QueryTimeout"]), MAX_WAIT_SECONDS)
+        return min(self.server.config.sql.query_timeout, MAX_WAIT_SECONDS)
 
     def _key(self, scope: Scope) -> str:
         raw = scope.get("raw_path") or scope["path"].encode()
@@ -93,7 +93,7 @@ class HookEndpoint:
         return str(scope["path"][len(PREFIX) :])
 
     async def _body(self, declared: bytes | None, receive_: Receive) -> bytes:
-        limit = int(self.server.config.service["MaximumPayloadSizeBytes"])
+        limit = self.server.config.service.maximum_payload_size_bytes
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise _too_large(limit)
         chunks: list[bytes] = []

@@ -24,7 +24,7 @@ Origin = tuple[str, str, int]
 
 def configured_site_url(server: Server) -> str:
     """SiteURL from the config, else from the start-up settings; empty when neither is set."""
-    return str(server.config.service["SiteURL"]) or server.settings.site_url
+    return server.config.service.site_url or server.settings.site_url
 
 
 def parse_origin(url: str) -> Origin | None:
@@ -65,7 +65,7 @@ def own_origin(server: Server, scope: Scope) -> Origin | None:
 
 def origin_allowed(server: Server, scope: Scope, origin: str) -> bool:
     """The site's own origin, or one listed in ``ServiceSettings.AllowCorsFrom`` (``*``: any)."""
-    listed = str(server.config.service["AllowCorsFrom"]).split()
+    listed = server.config.service.allow_cors_from.split()
     if "*" in listed:
         return True
     theirs = parse_origin(origin)

@@ -57,8 +57,8 @@ class InboundProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         inbound = cast("InboundConfig", config)
         service = inbound.server.config.service
-        self.read_timeout = float(service["ReadTimeout"])
-        self.timeout_keep_alive = int(service["IdleTimeout"])
+        self.read_timeout = service.read_timeout
+        self.timeout_keep_alive = service.idle_timeout
         self.table = inbound.table
         # One timer per connection, moved lazily: a request due by ``read_deadline`` is
         # "reading" from its first byte (or from the connection's start) to its last.

@@ -11,11 +11,11 @@ Mattermost keys it: the session token (``VaryByUser``) or else the remote addres
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from inbound.config import RateLimitSettings
 from inbound.errors import RateLimited
 from inbound.models import new_id
 from inbound.services.rate_limit import Decision, reported
@@ -32,7 +32,7 @@ class RateLimitLayer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = self.server.config.rate_limit
-        if scope["type"] != "http" or not settings["Enable"]:
+        if scope["type"] != "http" or not settings.enable:
             await self.app(scope, receive, send)
             return
         key = client_key(scope, settings)
@@ -51,17 +51,17 @@ class RateLimitLayer:
         await self.app(scope, receive, send_with_limit)
 
 
-def client_key(scope: Scope, settings: dict[str, Any]) -> str:
+def client_key(scope: Scope, settings: RateLimitSettings) -> str:
     """Mattermost's ``GenerateKey``: token (else address) or address, then the header's value.
     With every ``VaryBy…`` off, all clients share one limit, as in Mattermost."""
     key = ""
-    by_address = bool(settings["VaryByRemoteAddr"])
-    if settings["VaryByUser"]:
+    by_address = settings.vary_by_remote_addr
+    if settings.vary_by_user:
         token = _token(scope)
         key = "user:" + _digest(token) if token else (_address(scope) if by_address else "")
     elif by_address:
         key = _address(scope)
-    header = str(settings["VaryByHeader"])
+    header = settings.vary_by_header
     if header:
         key += "|" + _header(scope, header.lower().encode("latin-1")).lower()
     return key

@@ -44,7 +44,7 @@ class InboundServer(uvicorn.Server):
     config: InboundConfig
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        seconds = float(self.config.server.config.service["GracefulShutdownSeconds"])
+        seconds = self.config.server.config.service.graceful_shutdown_seconds
         # uvicorn waits this long for requests (a body still arriving is cut short first,
         # see InboundProtocol.shutdown), then cancels them; the rest is for the last commits.
         self.config.timeout_graceful_shutdown = seconds - min(FINAL_COMMIT_SECONDS, seconds / 4)  # type: ignore[assignment]
