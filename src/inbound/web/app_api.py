@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import Response
 
-from inbound.models import User
 from inbound.services import views
-from inbound.services.server import Server
-from inbound.web.api.deps import current_user, get_server, path_id
+from inbound.web.api.deps import CurrentUser, ServerDep, path_id
 from inbound.web.responses import json_response
 
 router = APIRouter(prefix="/web/api")
 
 
 @router.get("/teams/{team_name}/sidebar")
-async def sidebar(
-    team_name: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def sidebar(team_name: str, actor: CurrentUser, server: ServerDep) -> Response:
     return json_response(await views.sidebar(server, actor, team_name))
 
 
 @router.get("/channels/{channel_id}/posts")
 async def channel_posts(
     channel_id: str,
+    actor: CurrentUser,
+    server: ServerDep,
     team: str = "",
     before: str = "",
     per_page: int = 60,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
 ) -> Response:
     page = await views.channel_page(
         server,
@@ -44,9 +40,9 @@ async def channel_posts(
 @router.get("/posts/{post_id}")
 async def one_post(
     post_id: str,
+    actor: CurrentUser,
+    server: ServerDep,
     team: str = "",
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
 ) -> Response:
     return json_response(
         await views.one_post(server, actor, path_id(post_id, "post_id"), team_name=team)
@@ -56,9 +52,9 @@ async def one_post(
 @router.get("/posts/{post_id}/thread")
 async def thread(
     post_id: str,
+    actor: CurrentUser,
+    server: ServerDep,
     team: str = "",
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
 ) -> Response:
     return json_response(
         await views.thread(server, actor, path_id(post_id, "post_id"), team_name=team)

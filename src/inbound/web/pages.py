@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from inbound.errors import AppError
@@ -21,7 +21,7 @@ from inbound.models import User
 from inbound.render.markdown import code_css
 from inbound.services import auth, teams
 from inbound.services.server import Server
-from inbound.web.api.deps import COOKIE, get_server
+from inbound.web.api.deps import COOKIE, ServerDep
 from inbound.web.origins import configured_site_url, format_origin, parse_origin
 
 STATIC = Path(__file__).parent / "static"
@@ -115,7 +115,7 @@ def _local_path(form: str) -> bool:
 
 
 @router.get("/login")
-async def login(request: Request, server: Server = Depends(get_server)) -> Response:
+async def login(request: Request, server: ServerDep) -> Response:
     target = safe_redirect(request.query_params.get("redirect_to"))
     if await signed_in(request, server) is not None:
         return RedirectResponse(target, status_code=302)
@@ -123,7 +123,7 @@ async def login(request: Request, server: Server = Depends(get_server)) -> Respo
 
 
 @router.get("/")
-async def root(request: Request, server: Server = Depends(get_server)) -> Response:
+async def root(request: Request, server: ServerDep) -> Response:
     user = await signed_in(request, server)
     if user is None:
         return to_login(request)
@@ -155,7 +155,7 @@ APP_ROUTES = (
 )
 
 
-async def app_page(request: Request, server: Server = Depends(get_server)) -> Response:
+async def app_page(request: Request, server: ServerDep) -> Response:
     if await signed_in(request, server) is None:
         return to_login(request)
     return shell(server, title="inbound", page="app")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound import wire
 from inbound.errors import BadRequest
-from inbound.models import User
 from inbound.services import channels, posts
-from inbound.services.server import Server
 from inbound.web.api.deps import (
-    Paging,
-    current_user,
-    get_server,
+    CurrentUser,
+    PagingDep,
+    ServerDep,
     json_body,
     json_object,
-    paging,
     path_id,
     text_field,
 )
@@ -26,9 +23,7 @@ router = APIRouter(prefix="/api/v4/channels")
 
 
 @router.post("")
-async def create_channel(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def create_channel(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     body = await json_object(request)
     channel = await channels.create_channel(
         server,
@@ -44,9 +39,7 @@ async def create_channel(
 
 
 @router.post("/direct")
-async def create_direct(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def create_direct(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     ids = await json_body(request)
     if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
         raise BadRequest(
@@ -60,8 +53,8 @@ async def create_direct(
 async def view_channel(
     user_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     user = actor.id if user_id == "me" else path_id(user_id, "user_id")
@@ -73,17 +66,13 @@ async def view_channel(
 
 
 @router.get("/{channel_id}")
-async def get_channel(
-    channel_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_channel(channel_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     channel = await channels.get_channel(server, actor, path_id(channel_id, "channel_id"))
     return json_response(wire.channel_json(channel))
 
 
 @router.delete("/{channel_id}")
-async def archive_channel(
-    channel_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def archive_channel(channel_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     await channels.archive(server, actor, path_id(channel_id, "channel_id"))
     return status_ok()
 
@@ -92,8 +81,8 @@ async def archive_channel(
 async def add_member(
     channel_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     user_id = path_id(text_field(body, "user_id", required=True), "user_id")
@@ -104,9 +93,9 @@ async def add_member(
 @router.get("/{channel_id}/members")
 async def list_members(
     channel_id: str,
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     found = await channels.list_members(
         server, actor, path_id(channel_id, "channel_id"), page=pages.page, per_page=pages.per_page
@@ -118,8 +107,8 @@ async def list_members(
 async def get_member(
     channel_id: str,
     user_id: str,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     user = actor.id if user_id == "me" else path_id(user_id, "user_id")
     member = await channels.get_member(server, actor, path_id(channel_id, "channel_id"), user)
@@ -130,8 +119,8 @@ async def get_member(
 async def remove_member(
     channel_id: str,
     user_id: str,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     user = actor.id if user_id == "me" else path_id(user_id, "user_id")
     await channels.remove_member(server, actor, path_id(channel_id, "channel_id"), user)
@@ -141,12 +130,12 @@ async def remove_member(
 @router.get("/{channel_id}/posts")
 async def channel_posts(
     channel_id: str,
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
     since: int = 0,
     before: str = "",
     after: str = "",
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
 ) -> Response:
     found = await posts.channel_posts(
         server,

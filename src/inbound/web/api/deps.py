@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Query, Request
@@ -23,6 +23,9 @@ def get_server(request: Request) -> Server:
     return server
 
 
+ServerDep = Annotated[Server, Depends(get_server)]
+
+
 def token_from(request: Request) -> str:
     """Bearer/Token header first; else the session cookie, with Mattermost's CSRF rule."""
     header = request.headers.get("authorization", "")
@@ -40,7 +43,7 @@ def token_from(request: Request) -> str:
     return cookie
 
 
-async def current_user(request: Request, server: Server = Depends(get_server)) -> User:
+async def current_user(request: Request, server: ServerDep) -> User:
     token = token_from(request)
     if not token:
         raise Unauthorized(
@@ -50,6 +53,9 @@ async def current_user(request: Request, server: Server = Depends(get_server)) -
     user = await auth.user_for_token(server, token)
     request.state.token = token
     return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ def paging(page: str = Query("0"), per_page: str = Query("60")) -> Paging:
     if number < 0 or size < 0:
         raise invalid_url_param("page")
     return Paging(number, min(size or 60, 200))
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
 
 
 def path_id(value: str, name: str) -> str:

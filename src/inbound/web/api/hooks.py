@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound import wire
-from inbound.models import User
 from inbound.services import hooks
-from inbound.services.server import Server
-from inbound.web.api.deps import Paging, current_user, get_server, json_object, paging
+from inbound.web.api.deps import CurrentUser, PagingDep, ServerDep, json_object
 from inbound.web.responses import json_response, status_ok
 
 router = APIRouter(prefix="/api/v4/hooks/incoming")
 
 
 @router.post("")
-async def create_hook(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def create_hook(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     hook = await hooks.create_hook(server, actor, await json_object(request))
     return json_response(wire.hook_json(hook), status=201)
 
 
 @router.get("")
 async def list_hooks(
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
     team_id: str = "",
     include_total_count: bool = False,
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
 ) -> Response:
     found = await hooks.list_hooks(
         server,
@@ -46,9 +42,7 @@ async def list_hooks(
 
 
 @router.get("/{hook_id}")
-async def get_hook(
-    hook_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_hook(hook_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     return json_response(wire.hook_json(await hooks.get_hook(server, actor, hook_id)))
 
 
@@ -56,23 +50,19 @@ async def get_hook(
 async def update_hook(
     hook_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     hook = await hooks.update_hook(server, actor, hook_id, await json_object(request))
     return json_response(wire.hook_json(hook), status=201)
 
 
 @router.delete("/{hook_id}")
-async def delete_hook(
-    hook_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def delete_hook(hook_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     await hooks.delete_hook(server, actor, hook_id)
     return status_ok()
 
 
 @router.post("/{hook_id}/regenerate")
-async def regenerate_hook(
-    hook_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def regenerate_hook(hook_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     return json_response(wire.hook_json(await hooks.regenerate_hook(server, actor, hook_id)))

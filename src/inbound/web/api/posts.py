@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound import wire
-from inbound.models import User
 from inbound.services import posts
-from inbound.services.server import Server
-from inbound.web.api.deps import current_user, get_server, json_object, path_id, text_field
+from inbound.web.api.deps import CurrentUser, ServerDep, json_object, path_id, text_field
 from inbound.web.responses import json_response, status_ok
 
 router = APIRouter(prefix="/api/v4/posts")
 
 
 @router.post("")
-async def create_post(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def create_post(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     body = await json_object(request)
     root_id = text_field(body, "root_id")
     post = await posts.create_post(
@@ -33,17 +29,13 @@ async def create_post(
 
 
 @router.get("/{post_id}")
-async def get_post(
-    post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_post(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     post = await posts.get_post(server, actor, path_id(post_id, "post_id"))
     return json_response(wire.post_json(post))
 
 
 @router.get("/{post_id}/thread")
-async def get_thread(
-    post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_thread(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     thread = await posts.get_thread(server, actor, path_id(post_id, "post_id"))
     return json_response(thread.to_json())
 
@@ -52,8 +44,8 @@ async def get_thread(
 async def patch_post(
     post_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     changes = await json_object(request)
     post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), changes)
@@ -61,8 +53,6 @@ async def patch_post(
 
 
 @router.delete("/{post_id}")
-async def delete_post(
-    post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def delete_post(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     await posts.delete_post(server, actor, path_id(post_id, "post_id"))
     return status_ok()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound.errors import BadRequest
-from inbound.models import User
 from inbound.services import config as config_service
-from inbound.services.server import Server
-from inbound.web.api.deps import current_user, get_server, json_body
+from inbound.web.api.deps import CurrentUser, ServerDep, json_body
 from inbound.web.responses import json_response
 
 router = APIRouter(prefix="/api/v4")
@@ -21,30 +19,24 @@ async def ping() -> Response:
 
 
 @router.get("/config")
-async def get_config(
-    actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_config(actor: CurrentUser, server: ServerDep) -> Response:
     return json_response((await config_service.get_config(server, actor)).document)
 
 
 @router.put("/config")
-async def replace_config(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def replace_config(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     config = await config_service.replace_config(server, actor, await json_body(request))
     return json_response(config.document)
 
 
 @router.put("/config/patch")
-async def patch_config(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def patch_config(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     config = await config_service.patch_config(server, actor, await json_body(request))
     return json_response(config.document)
 
 
 @router.get("/config/client")
-async def client_config(format: str = "", server: Server = Depends(get_server)) -> Response:
+async def client_config(server: ServerDep, format: str = "") -> Response:
     if format != "old":
         raise BadRequest(
             "api.config.client.old_format.app_error",

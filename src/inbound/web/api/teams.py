@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound import wire
-from inbound.models import User
 from inbound.services import channels, teams
-from inbound.services.server import Server
 from inbound.web.api.deps import (
-    Paging,
-    current_user,
-    get_server,
+    CurrentUser,
+    PagingDep,
+    ServerDep,
     json_object,
-    paging,
     path_id,
     text_field,
 )
@@ -24,9 +21,7 @@ router = APIRouter(prefix="/api/v4/teams")
 
 
 @router.post("")
-async def create_team(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def create_team(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     body = await json_object(request)
     team = await teams.create_team(
         server,
@@ -40,18 +35,16 @@ async def create_team(
 
 @router.get("")
 async def list_teams(
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     found = await teams.list_teams(server, actor, page=pages.page, per_page=pages.per_page)
     return json_response([wire.team_json(t) for t in found])
 
 
 @router.get("/name/{name}")
-async def get_team_by_name(
-    name: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_team_by_name(name: str, actor: CurrentUser, server: ServerDep) -> Response:
     return json_response(wire.team_json(await teams.get_team_by_name(server, actor, name)))
 
 
@@ -59,8 +52,8 @@ async def get_team_by_name(
 async def channel_by_team_name(
     team_name: str,
     channel_name: str,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     team = await teams.get_team_by_name(server, actor, team_name)
     channel = await channels.get_channel_by_name(server, actor, team.id, channel_name)
@@ -68,9 +61,7 @@ async def channel_by_team_name(
 
 
 @router.get("/{team_id}")
-async def get_team(
-    team_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_team(team_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     team = await teams.get_team(server, actor, path_id(team_id, "team_id"))
     return json_response(wire.team_json(team))
 
@@ -79,8 +70,8 @@ async def get_team(
 async def add_member(
     team_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     user_id = path_id(text_field(body, "user_id", required=True), "user_id")
@@ -93,8 +84,8 @@ async def update_member_roles(
     team_id: str,
     user_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     await teams.update_member_roles(
@@ -110,9 +101,9 @@ async def update_member_roles(
 @router.get("/{team_id}/members")
 async def list_members(
     team_id: str,
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     found = await teams.list_members(
         server, actor, path_id(team_id, "team_id"), page=pages.page, per_page=pages.per_page
@@ -123,9 +114,9 @@ async def list_members(
 @router.get("/{team_id}/channels")
 async def public_channels(
     team_id: str,
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     found = await channels.list_public(
         server, actor, path_id(team_id, "team_id"), page=pages.page, per_page=pages.per_page
@@ -137,8 +128,8 @@ async def public_channels(
 async def channel_by_name(
     team_id: str,
     channel_name: str,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     channel = await channels.get_channel_by_name(
         server, actor, path_id(team_id, "team_id"), channel_name

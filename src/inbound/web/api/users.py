@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound import wire
@@ -13,12 +13,11 @@ from inbound.services import users as user_service
 from inbound.services.server import Server
 from inbound.web.api.deps import (
     COOKIE,
-    Paging,
-    current_user,
-    get_server,
+    CurrentUser,
+    PagingDep,
+    ServerDep,
     json_body,
     json_object,
-    paging,
     path_id,
     text_field,
     token_from,
@@ -34,7 +33,7 @@ def _me(user_id: str, actor: User) -> str:
 
 
 @router.post("/login")
-async def login(request: Request, server: Server = Depends(get_server)) -> Response:
+async def login(request: Request, server: ServerDep) -> Response:
     body = await json_object(request)
     user, session = await auth.login(
         server,
@@ -52,7 +51,7 @@ async def login(request: Request, server: Server = Depends(get_server)) -> Respo
 
 
 @router.post("/logout")
-async def logout(request: Request, server: Server = Depends(get_server)) -> Response:
+async def logout(request: Request, server: ServerDep) -> Response:
     token = token_from(request)
     if token:
         await auth.logout(server, token)
@@ -63,7 +62,7 @@ async def logout(request: Request, server: Server = Depends(get_server)) -> Resp
 
 
 @router.post("")
-async def create_user(request: Request, server: Server = Depends(get_server)) -> Response:
+async def create_user(request: Request, server: ServerDep) -> Response:
     body = await json_object(request)
     actor = await _optional_user(request, server)
     user = await user_service.create_user(
@@ -87,11 +86,11 @@ async def _optional_user(request: Request, server: Server) -> User | None:
 
 @router.get("")
 async def list_users(
+    pages: PagingDep,
+    actor: CurrentUser,
+    server: ServerDep,
     in_team: str = "",
     in_channel: str = "",
-    pages: Paging = Depends(paging),
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
 ) -> Response:
     found = await user_service.list_visible_users(
         server,
@@ -105,9 +104,7 @@ async def list_users(
 
 
 @router.post("/ids")
-async def users_by_ids(
-    request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def users_by_ids(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
     ids = await json_body(request)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BadRequest("api.context.invalid_body_param.app_error", "Expected a list of user ids.")
@@ -116,17 +113,13 @@ async def users_by_ids(
 
 
 @router.get("/username/{username}")
-async def get_by_username(
-    username: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_by_username(username: str, actor: CurrentUser, server: ServerDep) -> Response:
     user = await user_service.view_user_by_username(server, actor, username)
     return json_response(user_service.user_json_for(server, actor, user))
 
 
 @router.get("/{user_id}")
-async def get_user(
-    user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def get_user(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     user = await user_service.view_user(server, actor, _me(user_id, actor))
     return json_response(user_service.user_json_for(server, actor, user))
 
@@ -135,8 +128,8 @@ async def get_user(
 async def update_roles(
     user_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     roles = text_field(body, "roles", required=True)
@@ -145,9 +138,7 @@ async def update_roles(
 
 
 @router.post("/{user_id}/reset_failed_attempts")
-async def reset_failed_attempts(
-    user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def reset_failed_attempts(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     """Mattermost's unlock: a system admin sets the user's failed logins back to 0."""
     await auth.unlock(server, actor, _me(user_id, actor))
     return status_ok()
@@ -157,8 +148,8 @@ async def reset_failed_attempts(
 async def update_active(
     user_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     if not isinstance(body.get("active"), bool):
@@ -173,8 +164,8 @@ async def update_active(
 async def create_token(
     user_id: str,
     request: Request,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     body = await json_object(request)
     token = await auth.create_access_token(
@@ -192,9 +183,7 @@ async def create_token(
 
 
 @router.get("/{user_id}/teams")
-async def teams_for_user(
-    user_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
-) -> Response:
+async def teams_for_user(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     found = await teams.list_teams_for_user(server, actor, _me(user_id, actor))
     return json_response([wire.team_json(t) for t in found])
 
@@ -203,8 +192,8 @@ async def teams_for_user(
 async def channels_for_user(
     user_id: str,
     team_id: str,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     found = await channels.list_for_user(
         server, actor, _me(user_id, actor), path_id(team_id, "team_id")
@@ -216,8 +205,8 @@ async def channels_for_user(
 async def unread(
     user_id: str,
     channel_id: str,
-    actor: User = Depends(current_user),
-    server: Server = Depends(get_server),
+    actor: CurrentUser,
+    server: ServerDep,
 ) -> Response:
     counts = await channels.unread(
         server, actor, _me(user_id, actor), path_id(channel_id, "channel_id")
