@@ -119,6 +119,25 @@ async def list_public(
         )
 
 
+async def linkable_names(server: Server, actor: User, team_id: str) -> frozenset[str]:
+    """The channel names a ``~name`` in the actor's posts links to: the team's public channels
+    (the first thousand) and the actor's own, direct messages aside."""
+    async with server.db.connect() as conn:
+        public = await channel_store.list_public_channels(conn, team_id, limit=1000)
+        mine = await channel_store.list_channels_for_user(conn, actor.id, team_id)
+    return frozenset(c.name for c in (*public, *mine) if not c.is_direct)
+
+
+async def memberships(
+    server: Server, actor: User, channel_ids: list[str]
+) -> dict[str, ChannelMember]:
+    """The actor's membership (unread and mention counts) of each of these channels they belong
+    to, by channel id."""
+    async with server.db.connect() as conn:
+        found = await channel_store.get_members_for_user(conn, actor.id, channel_ids)
+    return {m.channel_id: m for m in found}
+
+
 async def list_for_user(server: Server, actor: User, user_id: str, team_id: str) -> list[Channel]:
     if actor.id != user_id and not actor.is_system_admin:
         raise permission_denied()

@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound import wire
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
@@ -22,6 +21,7 @@ from inbound.services.server import Server
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
+from inbound.web import wire
 
 MAX_PER_PAGE = 200
 NAMES_PER_QUERY = 1000
@@ -141,18 +141,6 @@ class PostList:
     reply_counts: dict[str, int]
     next_post_id: str = ""
     prev_post_id: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "order": self.order,
-            "posts": {
-                pid: wire.post_json(p, reply_count=self.reply_counts.get(p.root_id or pid, 0))
-                for pid, p in self.posts.items()
-            },
-            "next_post_id": self.next_post_id,
-            "prev_post_id": self.prev_post_id,
-            "has_next": bool(self.prev_post_id),
-        }
 
 
 async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 import orjson
 
-from inbound import wire
 from inbound.config import Config, validate
 from inbound.models import now_ms
 from inbound.services.events import Event, EventHub
@@ -32,6 +31,7 @@ from inbound.store import hooks as hook_store
 from inbound.store.db import Database, plain_dsn, sqlite_path
 from inbound.store.migrate import migrate
 from inbound.store.post_writer import AsyncpgWriter, SqliteWriter, WriterBackend
+from inbound.web import wire
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from inbound.models import User
-from inbound.services import views
 from inbound.services.server import Server
+from inbound.web import views
 from inbound.web.api.deps import current_user, get_server, path_id
 from inbound.web.responses import json_response
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from inbound import wire
 from inbound.models import User
 from inbound.services import hooks
 from inbound.services.server import Server
+from inbound.web import wire
 from inbound.web.api.deps import Paging, current_user, get_server, json_object, paging
 from inbound.web.responses import json_response, status_ok
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from inbound import wire
 from inbound.models import User
 from inbound.services import posts
 from inbound.services.server import Server
+from inbound.web import wire
 from inbound.web.api.deps import current_user, get_server, json_object, path_id, text_field
 from inbound.web.responses import json_response, status_ok
 
@@ -45,7 +45,7 @@ async def get_thread(
     post_id: str, actor: User = Depends(current_user), server: Server = Depends(get_server)
 ) -> Response:
     thread = await posts.get_thread(server, actor, path_id(post_id, "post_id"))
-    return json_response(thread.to_json())
+    return json_response(wire.post_list_json(thread))
 
 
 @router.put("/{post_id}/patch")
