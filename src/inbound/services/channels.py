@@ -19,11 +19,12 @@ from inbound.models import (
     new_id,
     now_ms,
 )
-from inbound.services.events import Event
+from inbound.services.events import ChannelViewed
 from inbound.services.permissions import (
     CREATE_PRIVATE_CHANNEL,
     CREATE_PUBLIC_CHANNEL,
     MANAGE_TEAM,
+    can_read_channel,
     has_team_permission,
     readable_channel,
     readable_team,
@@ -117,6 +118,13 @@ async def list_public(
         return await channel_store.list_public_channels(
             conn, team_id, offset=page * per_page, limit=per_page
         )
+
+
+async def can_read(server: Server, user: User, channel_id: str) -> bool:
+    """Whether live events of this channel may reach the user (no error: events are dropped)."""
+    async with server.db.connect() as conn:
+        channel = await channel_store.get_channel_by_id(conn, channel_id)
+        return channel is not None and await can_read_channel(conn, user, channel)
 
 
 async def linkable_names(server: Server, actor: User, team_id: str) -> frozenset[str]:
@@ -309,4 +317,4 @@ async def view(server: Server, actor: User, user_id: str, channel_id: str) -> No
     async with server.db.begin() as conn:
         channel = await readable_channel(conn, actor, channel_id)
         await channel_store.mark_channel_viewed(conn, channel.id, user_id, at=now_ms())
-    server.events.publish(Event("channel_viewed", {"channel_id": channel_id}, user_id=user_id))
+    server.events.publish(ChannelViewed(user_id, channel_id))

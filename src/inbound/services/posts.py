@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
-from inbound.services.events import Event
+from inbound.services.events import PostDeleted, PostEdited
 from inbound.services.permissions import (
     DELETE_OTHERS_POSTS,
     has_team_permission,
@@ -21,7 +20,6 @@ from inbound.services.server import Server
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
-from inbound.web import wire
 
 MAX_PER_PAGE = 200
 NAMES_PER_QUERY = 1000
@@ -228,7 +226,7 @@ async def patch_post(server: Server, actor: User, post_id: str, changes: dict[st
     async with server.db.begin() as conn:
         await post_store.update_post(conn, post.id, **values)
     updated = await get_post(server, actor, post_id)
-    _publish(server, "post_edited", updated)
+    server.events.publish(PostEdited(updated))
     return updated
 
 
@@ -240,7 +238,7 @@ async def delete_post(server: Server, actor: User, post_id: str) -> None:
             raise permission_denied("You can only delete your own posts.")
         await post_store.delete_thread(conn, post.id, at=now)
     post.delete_at = post.update_at = now
-    _publish(server, "post_deleted", post)
+    server.events.publish(PostDeleted(post))
 
 
 async def _may_delete_others(
@@ -255,8 +253,3 @@ async def _may_delete_others(
     return await has_team_permission(
         conn, server.config, actor, channel.team_id, DELETE_OTHERS_POSTS
     )
-
-
-def _publish(server: Server, event: str, post: Post) -> None:
-    data = {"post": orjson.dumps(wire.post_json(post)).decode()}
-    server.events.publish(Event(event, data, channel_id=post.channel_id))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, TeamMember, User
-
-if TYPE_CHECKING:  # services still import this module until their events are typed
-    from inbound.services.posts import PostList
-    from inbound.services.users import VisibleUser
+from inbound.services.posts import PostList
+from inbound.services.users import VisibleUser
 
 
 def user_json(user: User, *, as_admin: bool = False) -> dict[str, Any]:
