@@ -19,11 +19,12 @@ from inbound.models import (
     new_id,
     now_ms,
 )
-from inbound.services.events import Event
+from inbound.services.events import ChannelViewed
 from inbound.services.permissions import (
     CREATE_PRIVATE_CHANNEL,
     CREATE_PUBLIC_CHANNEL,
     MANAGE_TEAM,
+    can_read_channel,
     has_team_permission,
     readable_channel,
     readable_team,
@@ -117,6 +118,32 @@ async def list_public(
         return await channel_store.list_public_channels(
             conn, team_id, offset=page * per_page, limit=per_page
         )
+
+
+async def can_read(server: Server, user: User, channel_id: str) -> bool:
+    """Whether live events of this channel may reach the user (no error: events are dropped)."""
+    async with server.db.connect() as conn:
+        channel = await channel_store.get_channel_by_id(conn, channel_id)
+        return channel is not None and await can_read_channel(conn, user, channel)
+
+
+async def linkable_names(server: Server, actor: User, team_id: str) -> frozenset[str]:
+    """The channel names a ``~name`` in the actor's posts links to: the team's public channels
+    (the first thousand) and the actor's own, direct messages aside."""
+    async with server.db.connect() as conn:
+        public = await channel_store.list_public_channels(conn, team_id, limit=1000)
+        mine = await channel_store.list_channels_for_user(conn, actor.id, team_id)
+    return frozenset(c.name for c in (*public, *mine) if not c.is_direct)
+
+
+async def memberships(
+    server: Server, actor: User, channel_ids: list[str]
+) -> dict[str, ChannelMember]:
+    """The actor's membership (unread and mention counts) of each of these channels they belong
+    to, by channel id."""
+    async with server.db.connect() as conn:
+        found = await channel_store.get_members_for_user(conn, actor.id, channel_ids)
+    return {m.channel_id: m for m in found}
 
 
 async def list_for_user(server: Server, actor: User, user_id: str, team_id: str) -> list[Channel]:
@@ -290,4 +317,4 @@ async def view(server: Server, actor: User, user_id: str, channel_id: str) -> No
     async with server.db.begin() as conn:
         channel = await readable_channel(conn, actor, channel_id)
         await channel_store.mark_channel_viewed(conn, channel.id, user_id, at=now_ms())
-    server.events.publish(Event("channel_viewed", {"channel_id": channel_id}, user_id=user_id))
+    server.events.publish(ChannelViewed(user_id, channel_id))

@@ -1,40 +1,49 @@
-"""Live events (Mattermost websocket shapes) fanned out to connected clients in this process.
+"""What happened, as domain events, fanned out to this process's listeners (the websocket).
 
-A cluster relays these through Redis (see ``inbound.services.cluster``); this hub only knows its
-own subscribers.
+Services say what happened in their own nouns; the web layer (``inbound.web.live``) decides what
+clients see of it, so the services know nothing of Mattermost's websocket shapes. The hub only
+knows its own subscribers: nothing crosses to other processes yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from inbound.models import Channel, Post
 
 
-@dataclass(frozen=True)
-class Event:
-    event: str
-    data: dict[str, Any]
-    channel_id: str = ""
-    team_id: str = ""
-    user_id: str = ""  # only this user (e.g. channel_viewed)
-    omit_users: frozenset[str] = frozenset()
+@dataclass(frozen=True, eq=False)
+class PostsCreated:
+    """The posts of one message (a split message has several), after their commit."""
 
-    def to_message(self, seq: int) -> dict[str, Any]:
-        return {
-            "event": self.event,
-            "data": self.data,
-            "broadcast": {
-                "omit_users": {u: True for u in self.omit_users} or None,
-                "user_id": self.user_id,
-                "channel_id": self.channel_id,
-                "team_id": self.team_id,
-            },
-            "seq": seq,
-        }
+    channel: Channel
+    posts: Sequence[Post]
+    sender_name: str
+    from_hook: bool
+    notified: Sequence[str] = ()  # the users whose mention counts moved
 
 
-Listener = Callable[[Event], None]
+@dataclass(frozen=True, eq=False)
+class PostEdited:
+    post: Post
+
+
+@dataclass(frozen=True, eq=False)
+class PostDeleted:
+    post: Post
+
+
+@dataclass(frozen=True, eq=False)
+class ChannelViewed:
+    """Only the user who viewed the channel hears of it."""
+
+    user_id: str
+    channel_id: str
+
+
+DomainEvent = PostsCreated | PostEdited | PostDeleted | ChannelViewed
+Listener = Callable[[DomainEvent], None]
 
 
 @dataclass
@@ -45,6 +54,6 @@ class EventHub:
         self.listeners.add(listener)
         return lambda: self.listeners.discard(listener)
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: DomainEvent) -> None:
         for listener in list(self.listeners):
             listener(event)

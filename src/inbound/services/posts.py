@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound import wire
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
-from inbound.services.events import Event
+from inbound.services.events import PostDeleted, PostEdited
 from inbound.services.permissions import (
     DELETE_OTHERS_POSTS,
     has_team_permission,
@@ -142,18 +140,6 @@ class PostList:
     next_post_id: str = ""
     prev_post_id: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "order": self.order,
-            "posts": {
-                pid: wire.post_json(p, reply_count=self.reply_counts.get(p.root_id or pid, 0))
-                for pid, p in self.posts.items()
-            },
-            "next_post_id": self.next_post_id,
-            "prev_post_id": self.prev_post_id,
-            "has_next": bool(self.prev_post_id),
-        }
-
 
 async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:
     roots = {p.root_id or p.id for p in found}
@@ -240,7 +226,7 @@ async def patch_post(server: Server, actor: User, post_id: str, changes: dict[st
     async with server.db.begin() as conn:
         await post_store.update_post(conn, post.id, **values)
     updated = await get_post(server, actor, post_id)
-    _publish(server, "post_edited", updated)
+    server.events.publish(PostEdited(updated))
     return updated
 
 
@@ -252,7 +238,7 @@ async def delete_post(server: Server, actor: User, post_id: str) -> None:
             raise permission_denied("You can only delete your own posts.")
         await post_store.delete_thread(conn, post.id, at=now)
     post.delete_at = post.update_at = now
-    _publish(server, "post_deleted", post)
+    server.events.publish(PostDeleted(post))
 
 
 async def _may_delete_others(
@@ -267,8 +253,3 @@ async def _may_delete_others(
     return await has_team_permission(
         conn, server.config, actor, channel.team_id, DELETE_OTHERS_POSTS
     )
-
-
-def _publish(server: Server, event: str, post: Post) -> None:
-    data = {"post": orjson.dumps(wire.post_json(post)).decode()}
-    server.events.publish(Event(event, data, channel_id=post.channel_id))

@@ -14,12 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import orjson
-
-from inbound import wire
 from inbound.config import Config, validate
 from inbound.models import now_ms
-from inbound.services.events import Event, EventHub
+from inbound.services.events import EventHub, PostsCreated
 from inbound.services.failures import Failures
 from inbound.services.hook_cache import HookCache
 from inbound.services.login_throttle import LoginThrottle
@@ -178,20 +175,11 @@ class Server:
     def _publish_posted(self, batch: PostBatch) -> None:
         if not self.events.listeners:
             return
-        channel = batch.channel
-        for post in batch.posts:
-            data = {
-                "channel_id": channel.id,
-                "channel_name": channel.name,
-                "channel_type": channel.type,
-                "channel_display_name": channel.display_name,
-                "post": orjson.dumps(wire.post_json(post)).decode(),
-                "sender_name": batch.sender_name,
-                "set_online": not batch.hook_id,
-                "team_id": channel.team_id,
-            }
-            if batch.notified:  # Mattermost sends the key only when someone is mentioned
-                data["mentions"] = orjson.dumps(batch.notified).decode()
-            self.events.publish(
-                Event("posted", data, channel_id=channel.id, team_id=channel.team_id)
-            )
+        created = PostsCreated(
+            batch.channel,
+            batch.posts,
+            sender_name=batch.sender_name,
+            from_hook=bool(batch.hook_id),
+            notified=batch.notified,
+        )
+        self.events.publish(created)

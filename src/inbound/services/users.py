@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound import wire
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
 from inbound.services.auth import hash_password_off_loop
@@ -113,8 +112,9 @@ async def get_user_by_username(server: Server, username: str) -> User:
 
 
 async def get_users_by_ids(server: Server, ids: list[str]) -> list[User]:
+    """No visibility check: for callers that already hold the ids (a page's authors)."""
     async with server.db.connect() as conn:
-        return await user_store.get_users_by_ids(conn, ids[:1000])
+        return await user_store.get_users_by_ids(conn, ids)
 
 
 async def list_users(
@@ -201,13 +201,23 @@ async def list_visible_users(
         return await only_visible(conn, viewer, found)
 
 
-def user_json_for(server: Server, viewer: User, user: User) -> dict[str, Any]:
-    """A user as ``viewer`` may see them: all of it when it is themself, else sanitised as
-    Mattermost does, the email only for admins or when ``PrivacySettings.ShowEmailAddress``."""
-    if viewer.id == user.id:
-        return wire.user_json(user, as_admin=viewer.is_system_admin)
+@dataclass(frozen=True)
+class VisibleUser:
+    """A user and how much of them a viewer may see: all of it (``whole``) when it is the
+    viewer themself, else sanitised as Mattermost does."""
+
+    user: User
+    whole: bool
+    show_email: bool
+    as_admin: bool
+
+
+def as_seen_by(server: Server, viewer: User, user: User) -> VisibleUser:
+    """Others' email only for admins or when ``PrivacySettings.ShowEmailAddress``."""
     show_email = viewer.is_system_admin or server.config.privacy.show_email_address
-    return wire.profile_json(user, show_email=show_email, as_admin=viewer.is_system_admin)
+    return VisibleUser(
+        user, whole=viewer.id == user.id, show_email=show_email, as_admin=viewer.is_system_admin
+    )
 
 
 async def update_roles(server: Server, actor: User, user_id: str, roles: str) -> User:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from inbound.services import views
+from inbound.web import views
 from inbound.web.api.deps import CurrentUser, ServerDep, path_id
 from inbound.web.responses import json_response
 

@@ -14,24 +14,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from inbound.errors import AppError, Forbidden
 from inbound.models import User
-from inbound.services import auth
-from inbound.services.events import Event
-from inbound.services.permissions import can_read_channel
+from inbound.services import auth, channels
+from inbound.services.events import DomainEvent
 from inbound.services.server import Server
-from inbound.store import channels as channel_store
+from inbound.web.live import LiveMessage, Translation, live_message
 from inbound.web.origins import origin_allowed
 from inbound.web.responses import error_response
 
 QUEUE_LIMIT = 1000
 CHALLENGE_SECONDS = 10.0
 READ_CACHE_SECONDS = 2.0
+TRANSLATION = Translation()  # shared by every connection: each event is encoded once
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -98,15 +97,18 @@ class Connection:
         self.websocket = websocket
         self.server = server
         self.user = user
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
+        self.queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_LIMIT)
         self.seq = 0
         self.readable: dict[str, tuple[float, bool]] = {}
 
-    def listen(self, event: Event) -> None:
-        if (event.user_id and event.user_id != self.user.id) or self.user.id in event.omit_users:
-            return
+    def listen(self, event: DomainEvent) -> None:
+        for message in TRANSLATION.messages(event):
+            if not message.user_id or message.user_id == self.user.id:
+                self._enqueue(message)
+
+    def _enqueue(self, message: LiveMessage) -> None:
         try:
-            self.queue.put_nowait(event)
+            self.queue.put_nowait(message)
         except asyncio.QueueFull:  # a client this far behind is dropped rather than buffered
             with contextlib.suppress(Exception):
                 asyncio.get_running_loop().create_task(self.websocket.close(code=1013))
@@ -115,16 +117,18 @@ class Connection:
         unsubscribe = self.server.events.subscribe(self.listen)
         reader = asyncio.create_task(self._read())
         try:
-            await self._send("hello", {"server_version": "inbound"}, user_id=self.user.id)
+            await self._send(
+                live_message("hello", {"server_version": "inbound"}, user_id=self.user.id)
+            )
             while not reader.done():
                 getter = asyncio.create_task(self.queue.get())
                 done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
                 if getter not in done:
                     getter.cancel()
                     break
-                event = getter.result()
-                if await self._may_see(event):
-                    await self._send_event(event)
+                message = getter.result()
+                if await self._may_see(message):
+                    await self._send(message)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
@@ -144,23 +148,18 @@ class Connection:
                             reply["data"] = {"text": "pong"}
                         await self.websocket.send_text(orjson.dumps(reply).decode())
 
-    async def _may_see(self, event: Event) -> bool:
-        if not event.channel_id or self.user.is_system_admin:
+    async def _may_see(self, message: LiveMessage) -> bool:
+        if not message.channel_id or self.user.is_system_admin:
             return True
-        cached = self.readable.get(event.channel_id)
+        cached = self.readable.get(message.channel_id)
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
-        async with self.server.db.connect() as conn:
-            channel = await channel_store.get_channel_by_id(conn, event.channel_id)
-            allowed = channel is not None and await can_read_channel(conn, self.user, channel)
-        self.readable[event.channel_id] = (now + READ_CACHE_SECONDS, allowed)
+        allowed = await channels.can_read(self.server, self.user, message.channel_id)
+        self.readable[message.channel_id] = (now + READ_CACHE_SECONDS, allowed)
         return allowed
 
-    async def _send_event(self, event: Event) -> None:
-        message = event.to_message(self.seq)
+    async def _send(self, message: LiveMessage) -> None:
+        text = message.encode(self.seq)
         self.seq += 1
-        await self.websocket.send_text(orjson.dumps(message).decode())
-
-    async def _send(self, name: str, data: dict[str, Any], *, user_id: str = "") -> None:
-        await self._send_event(Event(name, data, user_id=user_id))
+        await self.websocket.send_text(text)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound import wire
 from inbound.errors import BadRequest
 from inbound.services import channels, posts
+from inbound.web import wire
 from inbound.web.api.deps import (
     CurrentUser,
     PagingDep,
@@ -147,4 +147,4 @@ async def channel_posts(
         before=path_id(before, "before") if before else "",
         after=path_id(after, "after") if after else "",
     )
-    return json_response(found.to_json())
+    return json_response(wire.post_list_json(found))

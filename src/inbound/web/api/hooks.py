@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound import wire
 from inbound.services import hooks
+from inbound.web import wire
 from inbound.web.api.deps import CurrentUser, PagingDep, ServerDep, json_object
 from inbound.web.responses import json_response, status_ok
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound import wire
 from inbound.services import posts
+from inbound.web import wire
 from inbound.web.api.deps import CurrentUser, ServerDep, json_object, path_id, text_field
 from inbound.web.responses import json_response, status_ok
 
@@ -37,7 +37,7 @@ async def get_post(post_id: str, actor: CurrentUser, server: ServerDep) -> Respo
 @router.get("/{post_id}/thread")
 async def get_thread(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     thread = await posts.get_thread(server, actor, path_id(post_id, "post_id"))
-    return json_response(thread.to_json())
+    return json_response(wire.post_list_json(thread))
 
 
 @router.put("/{post_id}/patch")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound import wire
 from inbound.errors import BadRequest
 from inbound.models import ANONYMOUS, User
 from inbound.services import auth, channels, teams
 from inbound.services import users as user_service
 from inbound.services.server import Server
+from inbound.web import wire
 from inbound.web.api.deps import (
     COOKIE,
     CurrentUser,
@@ -30,6 +32,10 @@ router = APIRouter(prefix="/api/v4/users")
 
 def _me(user_id: str, actor: User) -> str:
     return actor.id if user_id == "me" else path_id(user_id, "user_id")
+
+
+def _seen(server: Server, actor: User, user: User) -> dict[str, Any]:
+    return wire.visible_user_json(user_service.as_seen_by(server, actor, user))
 
 
 @router.post("/login")
@@ -100,7 +106,7 @@ async def list_users(
         in_team=in_team,
         in_channel=in_channel,
     )
-    return json_response([user_service.user_json_for(server, actor, u) for u in found])
+    return json_response([_seen(server, actor, u) for u in found])
 
 
 @router.post("/ids")
@@ -109,19 +115,19 @@ async def users_by_ids(request: Request, actor: CurrentUser, server: ServerDep) 
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BadRequest("api.context.invalid_body_param.app_error", "Expected a list of user ids.")
     found = await user_service.view_users_by_ids(server, actor, ids)
-    return json_response([user_service.user_json_for(server, actor, u) for u in found])
+    return json_response([_seen(server, actor, u) for u in found])
 
 
 @router.get("/username/{username}")
 async def get_by_username(username: str, actor: CurrentUser, server: ServerDep) -> Response:
     user = await user_service.view_user_by_username(server, actor, username)
-    return json_response(user_service.user_json_for(server, actor, user))
+    return json_response(_seen(server, actor, user))
 
 
 @router.get("/{user_id}")
 async def get_user(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     user = await user_service.view_user(server, actor, _me(user_id, actor))
-    return json_response(user_service.user_json_for(server, actor, user))
+    return json_response(_seen(server, actor, user))
 
 
 @router.put("/{user_id}/roles")

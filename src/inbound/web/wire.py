@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, TeamMember, User
+from inbound.services.posts import PostList
+from inbound.services.users import VisibleUser
 
 
 def user_json(user: User, *, as_admin: bool = False) -> dict[str, Any]:
@@ -57,6 +59,12 @@ def profile_json(user: User, *, show_email: bool, as_admin: bool) -> dict[str, A
     if not as_admin:
         data["auth_service"] = ""
     return data
+
+
+def visible_user_json(seen: VisibleUser) -> dict[str, Any]:
+    if seen.whole:
+        return user_json(seen.user, as_admin=seen.as_admin)
+    return profile_json(seen.user, show_email=seen.show_email, as_admin=seen.as_admin)
 
 
 def team_json(team: Team) -> dict[str, Any]:
@@ -151,6 +159,20 @@ def post_json(post: Post, *, reply_count: int = 0) -> dict[str, Any]:
         "pending_post_id": "",
         "reply_count": reply_count,
         "metadata": post.metadata,
+    }
+
+
+def post_list_json(found: PostList) -> dict[str, Any]:
+    """Mattermost's ``PostList``: each post carries its thread's reply count."""
+    return {
+        "order": found.order,
+        "posts": {
+            pid: post_json(p, reply_count=found.reply_counts.get(p.root_id or pid, 0))
+            for pid, p in found.posts.items()
+        },
+        "next_post_id": found.next_post_id,
+        "prev_post_id": found.prev_post_id,
+        "has_next": bool(found.prev_post_id),
     }
 
 

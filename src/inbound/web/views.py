@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbound import wire
 from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
 from inbound.render.posts import post_htmls, post_view
-from inbound.services import channels, posts, teams
+from inbound.services import channels, posts, teams, users
 from inbound.services.server import Server
-from inbound.store import channels as channel_store
-from inbound.store import users as user_store
+from inbound.web import wire
 
 
 async def viewer_for(server: Server, user: User, team_name: str) -> Viewer:
     team = await teams.get_team_by_name(server, user, team_name) if team_name else None
     if team is None:
         return Viewer(user.username)
-    async with server.db.connect() as conn:
-        public = await channel_store.list_public_channels(conn, team.id, limit=1000)
-        mine = await channel_store.list_channels_for_user(conn, user.id, team.id)
-    names = frozenset(c.name for c in (*public, *mine) if not c.is_direct)
+    names = await channels.linkable_names(server, user, team.id)
     return Viewer(user.username, team.name, names)
 
 
@@ -29,15 +24,9 @@ async def sidebar(server: Server, user: User, team_name: str) -> dict[str, Any]:
     team = await teams.get_team_by_name(server, user, team_name)
     my_teams = await teams.list_teams_for_user(server, user, user.id)
     found = await channels.list_for_user(server, user, user.id, team.id)
-    async with server.db.connect() as conn:
-        members = {
-            m.channel_id: m
-            for m in await channel_store.get_members_for_user(conn, user.id, [c.id for c in found])
-        }
-        others = [u for c in found if c.type == DIRECT for u in c.name.split("__") if u != user.id]
-        names = {
-            u.id: u.username for u in await user_store.get_users_by_ids(conn, sorted(set(others)))
-        }
+    members = await channels.memberships(server, user, [c.id for c in found])
+    others = [u for c in found if c.type == DIRECT for u in c.name.split("__") if u != user.id]
+    names = {u.id: u.username for u in await users.get_users_by_ids(server, sorted(set(others)))}
     items = []
     for channel in found:
         member = members.get(channel.id)
@@ -61,11 +50,8 @@ async def sidebar(server: Server, user: User, team_name: str) -> dict[str, Any]:
 async def render_posts(
     server: Server, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
 ) -> list[dict[str, Any]]:
-    async with server.db.connect() as conn:
-        authors = {
-            u.id: u
-            for u in await user_store.get_users_by_ids(conn, sorted({p.user_id for p in found}))
-        }
+    ids = sorted({p.user_id for p in found})
+    authors = {u.id: u for u in await users.get_users_by_ids(server, ids)}
     htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
     return [
         post_view(
