@@ -9,6 +9,7 @@ from inbound import wire
 from inbound.models import User
 from inbound.services import hooks
 from inbound.services.server import Server
+from inbound.web.api import hook_bodies
 from inbound.web.api.deps import Paging, current_user, get_server, json_object, paging
 from inbound.web.responses import json_response, status_ok
 
@@ -19,7 +20,9 @@ router = APIRouter(prefix="/api/v4/hooks/incoming")
 async def create_hook(
     request: Request, actor: User = Depends(current_user), server: Server = Depends(get_server)
 ) -> Response:
-    hook = await hooks.create_hook(server, actor, await json_object(request))
+    body = await json_object(request)
+    fields = hook_bodies.new_hook(body)
+    hook = await hooks.create_hook(server, actor, fields, user_id=hook_bodies.owner_id(body))
     return json_response(wire.hook_json(hook), status=201)
 
 
@@ -59,7 +62,8 @@ async def update_hook(
     actor: User = Depends(current_user),
     server: Server = Depends(get_server),
 ) -> Response:
-    hook = await hooks.update_hook(server, actor, hook_id, await json_object(request))
+    patch = hook_bodies.hook_patch(await json_object(request), hook_id)
+    hook = await hooks.update_hook(server, actor, hook_id, patch)
     return json_response(wire.hook_json(hook), status=201)
 
 
