@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from inbound import wire
+from inbound.errors import BadRequest
 from inbound.models import User
 from inbound.services import posts
 from inbound.services.server import Server
@@ -55,8 +58,8 @@ async def patch_post(
     actor: User = Depends(current_user),
     server: Server = Depends(get_server),
 ) -> Response:
-    changes = await json_object(request)
-    post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), changes)
+    body = await json_object(request)
+    post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), post_patch(body))
     return json_response(wire.post_json(post))
 
 
@@ -66,3 +69,21 @@ async def delete_post(
 ) -> Response:
     await posts.delete_post(server, actor, path_id(post_id, "post_id"))
     return status_ok()
+
+
+def post_patch(body: dict[str, Any]) -> posts.PostPatch:
+    """Mattermost's patch: a message or is_pinned of another type is ignored; props null clears."""
+    message, pinned = body.get("message"), body.get("is_pinned")
+    return posts.PostPatch(
+        message=message if isinstance(message, str) else None,
+        props=_props(body["props"]) if "props" in body else None,
+        is_pinned=pinned if isinstance(pinned, bool) else None,
+    )
+
+
+def _props(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest("api.context.invalid_body_param.app_error", "props must be an object.")
+    return value
