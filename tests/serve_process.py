@@ -44,8 +44,8 @@ def prepare(url: str, settings: dict[str, object]) -> str:
                 await config_service.set_value(server, name, value)
             channel = await channel_named(server, "main:town-square")
             admin = await user_named(server, "admin")
-            body = {"channel_id": channel.id, "display_name": "crash"}
-            return (await hooks.create_hook(server, None, body, user_id=admin.id)).id
+            fields = hooks.HookFields(channel_id=channel.id, display_name="crash")
+            return (await hooks.create_hook(server, None, fields, user_id=admin.id)).id
         finally:
             await server.stop()
 

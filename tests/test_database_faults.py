@@ -96,8 +96,8 @@ def _hook_url(live: LiveServer) -> str:
         await config_service.set_value(live.server, "SqlSettings.QueryTimeout", QUERY_TIMEOUT)
         channel = await channel_named(live.server, "main:town-square")
         admin = await user_named(live.server, "admin")
-        body = {"channel_id": channel.id, "display_name": "faults"}
-        return (await hooks.create_hook(live.server, None, body, user_id=admin.id)).id
+        fields = hooks.HookFields(channel_id=channel.id, display_name="faults")
+        return (await hooks.create_hook(live.server, None, fields, user_id=admin.id)).id
 
     key = asyncio.run_coroutine_threadsafe(go(), live.loop).result(timeout=15)
     return f"{live.url}/hooks/{key}"

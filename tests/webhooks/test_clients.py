@@ -28,7 +28,7 @@ def _hook_url(live: LiveServer) -> tuple[str, str]:
             admin = await user_store.get_user_by_username(conn, "admin")
         assert channel is not None and admin is not None
         hook = await hooks.create_hook(
-            live.server, None, {"channel_id": channel.id}, user_id=admin.id
+            live.server, None, hooks.HookFields(channel_id=channel.id), user_id=admin.id
         )
         return f"{live.url}/hooks/{hook.id}", channel.id
 

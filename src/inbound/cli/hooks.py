@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -36,10 +36,6 @@ def print_hook(server: Server, hook: IncomingHook) -> None:
     if hook.rate_limit_per_sec or hook.rate_limit_burst:
         per_sec, burst = hook.rate_limit_per_sec or "default", hook.rate_limit_burst or "default"
         typer.echo(f"rate limit: {per_sec}/s  burst: {burst}")
-
-
-def _hook_body(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
 
 
 FormatOption = Annotated[
@@ -89,18 +85,18 @@ def hook_create(
     async def work(server: Server) -> None:
         target = await channel_named(server, channel)
         creator = await user_named(server, owner or server.settings.admin_username)
-        body = _hook_body(
+        fields = hooks.HookFields(
             channel_id=target.id,
             display_name=display_name,
             description=description,
             username=username,
             icon_url=icon_url,
             channel_locked=locked,
-            message_format=message_format,
-            rate_limit_per_sec=rate_limit_per_sec,
-            rate_limit_burst=rate_limit_burst,
+            message_format=message_format or "markdown",
+            rate_limit_per_sec=rate_limit_per_sec or 0,
+            rate_limit_burst=rate_limit_burst or 0,
         )
-        hook = await hooks.create_hook(server, None, body, user_id=creator.id)
+        hook = await hooks.create_hook(server, None, fields, user_id=creator.id)
         print_hook(server, hook)
         typer.echo("\nTry it:")
         typer.echo(
@@ -155,19 +151,18 @@ def hook_update(
 
     async def work(server: Server) -> None:
         channel_id = (await channel_named(server, channel)).id if channel else None
-        body = _hook_body(
-            id=hook_id,
+        patch = hooks.HookPatch(
             channel_id=channel_id,
             display_name=display_name,
             description=description,
             username=username,
             icon_url=icon_url,
             channel_locked=locked,
-            message_format=message_format,
+            message_format=message_format or None,  # --format "": keep the format
             rate_limit_per_sec=rate_limit_per_sec,
             rate_limit_burst=rate_limit_burst,
         )
-        print_hook(server, await hooks.update_hook(server, None, hook_id, body))
+        print_hook(server, await hooks.update_hook(server, None, hook_id, patch))
 
     run_local(settings_from(database_url), work)
 

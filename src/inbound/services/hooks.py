@@ -49,11 +49,11 @@ def check_enabled(config: Config) -> None:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class HookFields:
-    """The client-settable fields of a hook, checked for type and length."""
+    """The client-settable fields of a hook: what creating one takes, already parsed."""
 
-    channel_id: str = ""
+    channel_id: str
     display_name: str = ""
     description: str = ""
     username: str = ""
@@ -62,35 +62,6 @@ class HookFields:
     message_format: str = "markdown"
     rate_limit_per_sec: int = 0
     rate_limit_burst: int = 0
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any], *, base: HookFields | None = None) -> HookFields:
-        fields = replace(base) if base else cls()
-        for name, limit in (("channel_id", 26), *LIMITS.items()):
-            if name in body and body[name] is not None:
-                value = body[name]
-                if not isinstance(value, str):
-                    raise invalid_param(name, f"{name} must be a string.")
-                if len(value) > limit:
-                    raise BadRequest(
-                        f"model.incoming_hook.{name}.app_error",
-                        f"{name} must be at most {limit} characters.",
-                    )
-                setattr(fields, name, value)
-        if "channel_locked" in body and body["channel_locked"] is not None:
-            if not isinstance(body["channel_locked"], bool):
-                raise invalid_param("channel_locked", "channel_locked must be true or false.")
-            fields.channel_locked = body["channel_locked"]
-        if body.get("message_format"):
-            if body["message_format"] not in FORMATS:
-                raise invalid_param(
-                    "message_format", "message_format must be 'markdown' or 'slack'."
-                )
-            fields.message_format = body["message_format"]
-        for name in RATE_FIELDS:
-            if body.get(name) is not None:
-                setattr(fields, name, _rate(name, body[name]))
-        return fields
 
     @classmethod
     def of(cls, hook: IncomingHook) -> HookFields:
@@ -104,13 +75,59 @@ class HookFields:
         return values
 
 
-def _rate(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RATE:
-        raise BadRequest(
-            f"model.incoming_hook.{name}.app_error",
-            f"{name} must be a whole number from 0 (the server's default) to {MAX_RATE}.",
-        )
-    return value
+@dataclass(frozen=True)
+class HookPatch:
+    """A hook update: None leaves a field as it is. ``team_id``, when given, must be the hook's
+    own (Mattermost clients send the whole hook back)."""
+
+    channel_id: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    username: str | None = None
+    icon_url: str | None = None
+    channel_locked: bool | None = None
+    message_format: str | None = None
+    rate_limit_per_sec: int | None = None
+    rate_limit_burst: int | None = None
+    team_id: str | None = None
+
+    def applied_to(self, fields: HookFields) -> HookFields:
+        names = (f.name for f in dataclass_fields(HookFields))
+        given = {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+        return replace(fields, **given)
+
+
+def check_values(fields: HookFields | HookPatch) -> None:
+    """The rules on the values, here rather than where bodies are parsed, so that the API and the
+    CLI refuse the same values with the same errors."""
+    for name, limit in (("channel_id", 26), *LIMITS.items()):
+        value = getattr(fields, name)
+        if value is not None and len(value) > limit:
+            raise BadRequest(
+                f"model.incoming_hook.{name}.app_error",
+                f"{name} must be at most {limit} characters.",
+            )
+    if fields.message_format is not None and fields.message_format not in FORMATS:
+        raise invalid_format()
+    for name in RATE_FIELDS:
+        value = getattr(fields, name)
+        if value is not None and not 0 <= value <= MAX_RATE:
+            raise invalid_rate(name)
+
+
+def invalid_format() -> BadRequest:
+    return invalid_param("message_format", "message_format must be 'markdown' or 'slack'.")
+
+
+def invalid_rate(name: str) -> BadRequest:
+    return BadRequest(
+        f"model.incoming_hook.{name}.app_error",
+        f"{name} must be a whole number from 0 (the server's default) to {MAX_RATE}.",
+    )
+
+
+def team_mismatch(message: str = "A hook cannot move to another team.") -> BadRequest:
+    return BadRequest("api.webhook.team_mismatch.app_error", message)
 
 
 def check_hook_username(username: str, config: Config) -> None:
@@ -155,15 +172,14 @@ async def _check_channel_access(
 
 
 async def create_hook(
-    server: Server, actor: User | None, body: dict[str, Any], *, user_id: str = ""
+    server: Server, actor: User | None, fields: HookFields, *, user_id: str = ""
 ) -> IncomingHook:
-    """``actor`` None is local mode (the CLI): ``user_id`` then names the creator."""
+    """``user_id`` names the owner (default: ``actor``; required when ``actor`` is None, the
+    CLI's local mode)."""
     config = server.config
     check_enabled(config)
-    fields = HookFields.from_body(body)
-    owner_id = body.get("user_id") or user_id or (actor.id if actor else "")
-    if not isinstance(owner_id, str):
-        raise invalid_param("user_id")
+    check_values(fields)
+    owner_id = user_id or (actor.id if actor else "")
     async with server.db.begin() as conn:
         channel = await _hook_channel(conn, fields.channel_id)
         if actor is not None:
@@ -180,17 +196,23 @@ async def create_hook(
         if actor is not None and not await has_team_permission(
             conn, config, actor, channel.team_id, BYPASS_CHANNEL_LOCK
         ):
-            fields.channel_locked = True
-        if not config.service.enable_post_username_override:
-            fields.username = ""
-        if not config.service.enable_post_icon_override:
-            fields.icon_url = ""
+            fields = replace(fields, channel_locked=True)
+        fields = _without_overrides(fields, config)
         check_hook_username(fields.username, config)
         now = now_ms()
         hook = IncomingHook(new_id(), channel.id, channel.team_id, owner.id, now, now)
         fields.apply_to(hook)
         await hook_store.insert_hook(conn, hook)
     return hook
+
+
+def _without_overrides(fields: HookFields, config: Config) -> HookFields:
+    """A new hook keeps no username or icon the server would not let it use."""
+    if not config.service.enable_post_username_override:
+        fields = replace(fields, username="")
+    if not config.service.enable_post_icon_override:
+        fields = replace(fields, icon_url="")
+    return fields
 
 
 async def _managed_hook(
@@ -262,31 +284,25 @@ async def list_hooks(
 
 
 async def update_hook(
-    server: Server, actor: User | None, hook_id: str, body: dict[str, Any]
+    server: Server, actor: User | None, hook_id: str, patch: HookPatch
 ) -> IncomingHook:
     config = server.config
     check_enabled(config)
-    if body.get("id") != hook_id:
-        raise invalid_param("hook_id", "The id in the body must match the hook id in the URL.")
     async with server.db.begin() as conn:
         hook = await _managed_hook(conn, config, actor, hook_id)
-        if body.get("team_id") not in (None, "", hook.team_id):
-            raise BadRequest(
-                "api.webhook.team_mismatch.app_error", "A hook cannot move to another team."
-            )
-        fields = HookFields.from_body(body, base=HookFields.of(hook))
+        if patch.team_id not in (None, "", hook.team_id):
+            raise team_mismatch()
+        check_values(patch)
+        fields = patch.applied_to(HookFields.of(hook))
         channel = await _hook_channel(conn, fields.channel_id)
         if channel.team_id != hook.team_id:
-            raise BadRequest(
-                "api.webhook.team_mismatch.app_error",
-                "A hook cannot move to a channel of another team.",
-            )
+            raise team_mismatch("A hook cannot move to a channel of another team.")
         if actor is not None:
             await _check_channel_access(conn, config, actor, channel)
             if not await has_team_permission(
                 conn, config, actor, channel.team_id, BYPASS_CHANNEL_LOCK
             ):
-                fields.channel_locked = True
+                fields = replace(fields, channel_locked=True)
         if channel.id != hook.channel_id and channel.type != OPEN:
             owner = await user_store.get_user_by_id(conn, hook.user_id)
             if owner is None or not await is_channel_member(conn, owner, channel):

@@ -204,25 +204,34 @@ async def _paged(
     return result
 
 
-async def patch_post(server: Server, actor: User, post_id: str, changes: dict[str, Any]) -> Post:
+@dataclass(frozen=True)
+class PostPatch:
+    """A post edit: None leaves a field as it is; ``props={}`` clears the client's props."""
+
+    message: str | None = None
+    props: dict[str, Any] | None = None
+    is_pinned: bool | None = None
+
+
+async def patch_post(server: Server, actor: User, post_id: str, patch: PostPatch) -> Post:
     post = await get_post(server, actor, post_id)
     if post.user_id != actor.id and not actor.is_system_admin:
         raise permission_denied("You can only edit your own posts.")
     now = now_ms()
     values: dict[str, Any] = {"update_at": now}
-    if isinstance(changes.get("message"), str):
+    if patch.message is not None:
         limit = server.config.service.post_message_max_runes
-        if len(changes["message"]) > limit:
+        if len(patch.message) > limit:
             raise BadRequest(
                 "model.post.is_valid.msg.app_error",
                 f"The message is longer than {limit} characters.",
             )
-        values["message"], values["edit_at"] = changes["message"], now
-    if "props" in changes:
+        values["message"], values["edit_at"] = patch.message, now
+    if patch.props is not None:
         owned = {k: v for k, v in post.props.items() if k in SERVER_OWNED_PROPS}
-        values["props"] = {**client_props(changes["props"]), **owned}
-    if isinstance(changes.get("is_pinned"), bool):
-        values["is_pinned"] = changes["is_pinned"]
+        values["props"] = {**client_props(patch.props), **owned}
+    if patch.is_pinned is not None:
+        values["is_pinned"] = patch.is_pinned
     async with server.db.begin() as conn:
         await post_store.update_post(conn, post.id, **values)
     updated = await get_post(server, actor, post_id)

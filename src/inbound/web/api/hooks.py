@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from inbound.services import hooks
 from inbound.web import wire
+from inbound.web.api import hook_bodies
 from inbound.web.api.deps import CurrentUser, PagingDep, ServerDep, json_object
 from inbound.web.responses import json_response, status_ok
 
@@ -15,7 +16,9 @@ router = APIRouter(prefix="/api/v4/hooks/incoming")
 
 @router.post("")
 async def create_hook(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
-    hook = await hooks.create_hook(server, actor, await json_object(request))
+    body = await json_object(request)
+    fields = hook_bodies.new_hook(body)
+    hook = await hooks.create_hook(server, actor, fields, user_id=hook_bodies.owner_id(body))
     return json_response(wire.hook_json(hook), status=201)
 
 
@@ -53,7 +56,8 @@ async def update_hook(
     actor: CurrentUser,
     server: ServerDep,
 ) -> Response:
-    hook = await hooks.update_hook(server, actor, hook_id, await json_object(request))
+    patch = hook_bodies.hook_patch(await json_object(request), hook_id)
+    hook = await hooks.update_hook(server, actor, hook_id, patch)
     return json_response(wire.hook_json(hook), status=201)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from inbound.errors import BadRequest
 from inbound.services import posts
 from inbound.web import wire
 from inbound.web.api.deps import CurrentUser, ServerDep, json_object, path_id, text_field
@@ -47,8 +50,8 @@ async def patch_post(
     actor: CurrentUser,
     server: ServerDep,
 ) -> Response:
-    changes = await json_object(request)
-    post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), changes)
+    body = await json_object(request)
+    post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), post_patch(body))
     return json_response(wire.post_json(post))
 
 
@@ -56,3 +59,21 @@ async def patch_post(
 async def delete_post(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
     await posts.delete_post(server, actor, path_id(post_id, "post_id"))
     return status_ok()
+
+
+def post_patch(body: dict[str, Any]) -> posts.PostPatch:
+    """Mattermost's patch: a message or is_pinned of another type is ignored; props null clears."""
+    message, pinned = body.get("message"), body.get("is_pinned")
+    return posts.PostPatch(
+        message=message if isinstance(message, str) else None,
+        props=_props(body["props"]) if "props" in body else None,
+        is_pinned=pinned if isinstance(pinned, bool) else None,
+    )
+
+
+def _props(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest("api.context.invalid_body_param.app_error", "props must be an object.")
+    return value
