@@ -51,6 +51,9 @@ class Message(Protocol):
 
 @dataclass
 class WritePlan:
+    """The rows of one group commit, each list in its statement's parameter order; counters
+    are summed, so a burst into one channel updates its row once."""
+
     posts: list[tuple[Any, ...]] = field(default_factory=list)
     channels: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → (count, last_post_at)
     mentions: list[tuple[int, int, str, str]] = field(
