@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import run as bench
 
 from inbound.services.server import Server
-from inbound.services.writer import PostBatch, make_plan
+from inbound.services.writer import PostBatch
 from inbound.settings import Settings
+from inbound.store.write_plan import WritePlan
 from inbound.web.hooks import HookEndpoint
 
 KINDS = ("short", "table", "attachments", "long", "mention")
@@ -50,7 +51,7 @@ async def drive(url: str, hook_id: str, bodies: list[bytes], requests: int, mode
 
         async def no_storage(batch: PostBatch) -> None:
             if mode == "plan only":
-                make_plan([batch])
+                WritePlan.of([batch])
 
         server.writer.write = no_storage  # type: ignore[method-assign]
     endpoint = HookEndpoint(server)

@@ -9,11 +9,11 @@ from typing import TypeVar
 import pytest
 
 from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, User, new_id
-from inbound.services.server import writer_backend
 from inbound.services.writer import HOOK_TOUCH_MS, PostBatch, PostWriter
 from inbound.store import channels, hooks, posts, teams, users
 from inbound.store import config as config_store
 from inbound.store.db import Database
+from inbound.store.post_writer import writer_backend
 from tests.conftest import run_async
 
 T = TypeVar("T")
@@ -107,7 +107,7 @@ def test_channel_names_unique_per_team(run) -> None:
 
 async def _write(db: Database, *batches: PostBatch) -> None:
     """Commit through the real post writer backend (raw sqlite3 thread or asyncpg)."""
-    writer = PostWriter(writer_backend(db.url))
+    writer = PostWriter(writer_backend(db))
     try:
         for batch in batches:
             await writer.write(batch)
@@ -162,7 +162,7 @@ def test_concurrent_commits_to_shared_rows_neither_deadlock_nor_lose_counts(run)
                 for member in members:
                     await channels.insert_channel_member(conn, ChannelMember(channel.id, member))
         hook = new_id()
-        writer = PostWriter(writer_backend(db.url))
+        writer = PostWriter(writer_backend(db))
         writer.start()
 
         def batch(i: int) -> PostBatch:
@@ -232,7 +232,7 @@ def test_group_commit_sums_counters_per_channel_and_touches_hooks(run) -> None:
         hook = IncomingHook(new_id(), channel.id, channel.team_id, new_id())
         async with db.begin() as conn:
             await hooks.insert_hook(conn, hook)
-        writer = PostWriter(writer_backend(db.url))
+        writer = PostWriter(writer_backend(db))
         writer.start()
         batches = [
             PostBatch(
@@ -265,7 +265,7 @@ def test_a_failing_batch_does_not_take_its_neighbours_down(run) -> None:
         channel = await _channel(db)
         taken = Post(new_id(), channel.id, new_id(), "first", create_at=1)
         await _write(db, PostBatch(channel, [taken]))
-        writer = PostWriter(writer_backend(db.url))
+        writer = PostWriter(writer_backend(db))
         writer.start()
         good = PostBatch(channel, [Post(new_id(), channel.id, new_id(), "good", create_at=2)])
         duplicate = PostBatch(channel, [Post(taken.id, channel.id, new_id(), "dup", create_at=3)])
@@ -283,6 +283,49 @@ def test_a_failing_batch_does_not_take_its_neighbours_down(run) -> None:
     run(work)
 
 
+def test_every_post_field_round_trips_through_the_writer(run) -> None:
+    """The writer binds rows by position: each value must land in its own column."""
+
+    async def work(db: Database) -> None:
+        channel = await _channel(db)
+        post = Post(
+            new_id(), channel.id, new_id(), "message", create_at=1, update_at=2, edit_at=3,
+            delete_at=0, root_id=new_id(), type="custom_type", props={"p": 1},
+            hashtags="#tag", is_pinned=True, metadata={"m": 2},
+        )  # fmt: skip
+        await _write(db, PostBatch(channel, [post]))
+        async with db.connect() as conn:
+            assert await posts.get_post_by_id(conn, post.id) == post
+
+    run(work)
+
+
+def test_a_post_commit_waits_for_an_open_sqlite_transaction(run) -> None:
+    """SQLite has one writer: a post commit takes its turn after an API transaction (on the
+    process's one write lock), and neither fails."""
+
+    async def work(db: Database) -> None:
+        if not db.is_sqlite:
+            pytest.skip("SQLite only")
+        channel = await _channel(db)
+        writer = PostWriter(writer_backend(db))
+        post = Post(new_id(), channel.id, new_id(), "queued", create_at=1)
+        try:
+            async with db.begin() as conn:
+                writing = asyncio.create_task(writer.write(PostBatch(channel, [post])))
+                await asyncio.sleep(0.05)
+                assert not writing.done()  # waiting for its turn
+                assert db.write_lock.locked()
+                await channels.update_channel(conn, channel.id, header="first")
+            await writing
+        finally:
+            await writer.stop()
+        async with db.connect() as conn:
+            assert await posts.get_post_by_id(conn, post.id) == post
+
+    run(work)
+
+
 def test_post_pages_are_keyset_ordered(run) -> None:
     async def work(db: Database) -> None:
         channel = await _channel(db)
@@ -290,8 +333,7 @@ def test_post_pages_are_keyset_ordered(run) -> None:
             Post(new_id(), channel.id, new_id(), f"m{i}", create_at=1000 + i // 2, props={"i": i})
             for i in range(10)
         ]
-        async with db.begin() as conn:
-            await posts.insert_posts(conn, made)
+        await _write(db, PostBatch(channel, made))
         newest_first = sorted(made, key=lambda p: (p.create_at, p.id), reverse=True)
         async with db.connect() as conn:
             page = await posts.get_posts_page(conn, channel.id, offset=0, limit=4)
@@ -311,8 +353,7 @@ def test_deleting_a_root_deletes_its_thread(run) -> None:
         channel = await _channel(db)
         root = Post(new_id(), channel.id, new_id(), "root", create_at=1)
         reply = Post(new_id(), channel.id, new_id(), "reply", create_at=2, root_id=root.id)
-        async with db.begin() as conn:
-            await posts.insert_posts(conn, [root, reply])
+        await _write(db, PostBatch(channel, [root, reply]))
         async with db.connect() as conn:
             assert [p.id for p in await posts.get_thread(conn, root.id)] == [root.id, reply.id]
             assert await posts.count_replies(conn, [root.id]) == {root.id: 1}

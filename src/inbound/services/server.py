@@ -26,18 +26,13 @@ from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
 from inbound.store import hooks as hook_store
-from inbound.store.db import Database, plain_dsn, sqlite_path
+from inbound.store.db import Database
 from inbound.store.migrate import migrate
-from inbound.store.post_writer import AsyncpgWriter, SqliteWriter, WriterBackend
+from inbound.store.post_writer import writer_backend
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CONFIG_POLL_SECONDS = 1.0
-
-
-def writer_backend(url: str) -> WriterBackend:
-    path = sqlite_path(url)
-    return SqliteWriter(path) if path is not None else AsyncpgWriter(plain_dsn(url))
 
 
 class Server:
@@ -47,7 +42,7 @@ class Server:
         self.config = Config.default()
         self.events = EventHub()
         self.writer = PostWriter(
-            writer_backend(settings.database_url),
+            writer_backend(self.db),
             on_commit=self._publish_posted,
             on_group_commit=lambda messages, posts: self.metrics.committed(
                 messages=messages, posts=posts

@@ -7,7 +7,10 @@ each half retried (down to the one message that fails alone), so a bad message c
 neighbours down with it, nor make everyone commit one by one; when the database itself is away,
 nothing is retried. A request is acknowledged only after the transaction holding its posts has
 committed; the Slack translation, splitting and mention parsing all happen before a batch joins
-the queue, so the writer only writes.
+the queue, so the writer only writes. What to write, and its SQL, is the store's ``WritePlan``.
+
+After each commit, ``on_commit`` is called once for every batch the commit held (in
+``_committed``, the one place): that is where the wiring publishes the new posts.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from dataclasses import dataclass, field
 
 from inbound.models import Channel, Post
 from inbound.store.faults import is_unavailable
-from inbound.store.post_writer import WritePlan, WriterBackend
-from inbound.store.posts import post_values
+from inbound.store.post_writer import WriterBackend
+from inbound.store.write_plan import WritePlan
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
@@ -29,7 +32,8 @@ HOOK_TOUCH_MS = 1000
 
 @dataclass
 class PostBatch:
-    """The posts of one message (a split message has several) and the counters they move."""
+    """The posts of one message (a split message has several) and the counters they move
+    (a ``write_plan.Message``)."""
 
     channel: Channel
     posts: Sequence[Post]
@@ -50,29 +54,6 @@ class PostBatch:
         return max(p.create_at for p in self.posts)
 
 
-def make_plan(batches: Sequence[PostBatch]) -> WritePlan:
-    """Everything one group commit writes: rows to insert, counters summed per channel."""
-    plan = WritePlan()
-    for batch in batches:
-        count, at = len(batch.posts), batch.last_post_at
-        plan.posts.extend(post_values(p) for p in batch.posts)
-        total, latest = plan.channels.get(batch.channel_id, (0, 0))
-        plan.channels[batch.channel_id] = (total + count, max(latest, at))
-        named = batch.mentioned_user_ids
-        if batch.mention_everyone:
-            key = (batch.channel_id, batch.exclude_from_mentions)
-            n, latest = plan.everyone.get(key, (0, 0))
-            plan.everyone[key] = (n + count, max(latest, at))
-            # @channel already counts every member but the excluded one, once per message
-            named = [u for u in named if u == batch.exclude_from_mentions]
-        plan.mentions.extend((count, at, batch.channel_id, u) for u in named)
-        if batch.viewed_by:
-            plan.viewed.append((batch.channel_id, at, at, batch.channel_id, batch.viewed_by))
-        if batch.hook_id:
-            plan.hooks[batch.hook_id] = max(plan.hooks.get(batch.hook_id, 0), at)
-    return plan
-
-
 @dataclass
 class _Pending:
     batch: PostBatch
@@ -82,6 +63,7 @@ class _Pending:
 @dataclass
 class PostWriter:
     backend: WriterBackend
+    # once per committed batch, after its commit and before its writer answers (publishing)
     on_commit: Callable[[PostBatch], None] = lambda batch: None
     # after each group commit: how many messages and posts it held (for the metrics)
     on_group_commit: Callable[[int, int], None] = lambda messages, posts: None
@@ -106,14 +88,14 @@ class PostWriter:
 
     async def write(self, batch: PostBatch) -> None:
         """Queue ``batch`` and return once it is committed (raise if it could not be)."""
-        if self._task is None:
+        pending = _Pending(batch, asyncio.get_running_loop().create_future())
+        if self._task is None:  # the CLI: no group commit, and the database's own error
             await self._commit([batch])
-            self.on_commit(batch)
+            self._committed([pending])
             return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(batch, done))
+        self._queue.append(pending)
         self._wake.set()
-        await done
+        await pending.done
 
     async def _run(self) -> None:
         slots = asyncio.Semaphore(self.backend.parallel)
@@ -160,12 +142,16 @@ class PostWriter:
             await self._flush(taken[:half])
             await self._flush(taken[half:])
             return
+        self._committed(taken)
+
+    def _committed(self, taken: list[_Pending]) -> None:
+        """Publish and answer the batches of a commit that succeeded."""
         for pending in taken:
             _settle(pending)
             self.on_commit(pending.batch)
 
     async def _commit(self, batches: list[PostBatch]) -> None:
-        plan = make_plan(batches)
+        plan = WritePlan.of(batches)
         # A hook's last use is shown to the second: a busy hook's row is written once a
         # second, not in every commit.
         plan.hooks = {

@@ -66,7 +66,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             async_url(url), hide_parameters=True, **_engine_options(url, pool_size=pool_size)
         )
-        self._write_lock = asyncio.Lock()
+        # SQLite: the process's one turn to write, taken by ``begin`` and by the post writer
+        # (``post_writer.writer_backend``), so they queue here rather than on SQLite's lock.
+        self.write_lock = asyncio.Lock()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
         else:
@@ -80,6 +82,10 @@ class Database:
     def is_sqlite(self) -> bool:
         return make_url(self.url).get_backend_name() == "sqlite"
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        return sqlite_path(self.url)
+
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A transaction: committed on success, rolled back on any exception."""
@@ -87,10 +93,11 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        # SQLite has one writer at a time. BEGIN IMMEDIATE takes the write lock up front, so a
-        # writer in another connection (the post writer's thread, the CLI) makes this one wait
-        # (busy_timeout) instead of failing when a read-then-write transaction tries to upgrade.
-        async with self._write_lock, self.engine.connect() as conn:
+        # SQLite has one writer at a time: in this process, whoever holds ``write_lock``. BEGIN
+        # IMMEDIATE takes SQLite's lock up front, so a writer in another process (the CLI) makes
+        # this one wait (busy_timeout) instead of failing when a read-then-write transaction
+        # tries to upgrade.
+        async with self.write_lock, self.engine.connect() as conn:
             await conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 yield conn

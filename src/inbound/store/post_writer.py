@@ -1,9 +1,10 @@
-"""The post writer's SQL, on the raw drivers: stdlib sqlite3 in one dedicated thread, or an
-asyncpg pool. SQLAlchemy's async layer costs several times more per row, and this is the one
-write path every post takes.
+"""The post writer's backends: a ``WritePlan`` committed on the raw drivers, stdlib sqlite3 in
+one dedicated thread or an asyncpg pool. SQLAlchemy's async layer costs several times more per
+row, and this is the one write path every post takes; the SQL itself comes from
+``write_plan.statements``.
 
-A ``WritePlan`` is everything one group commit does; ``commit`` runs it in one transaction and
-returns, for channels with an @channel/@all/@here mention, the members it notified.
+``commit`` runs one plan in one transaction and returns, for channels with an
+@channel/@all/@here mention, the members it notified.
 """
 
 from __future__ import annotations
@@ -14,52 +15,12 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from inbound.store.db import CONNECT_TIMEOUT_SECONDS, SQLITE_PRAGMAS
+from inbound.store.db import CONNECT_TIMEOUT_SECONDS, SQLITE_PRAGMAS, Database, plain_dsn
 from inbound.store.faults import OutcomeUnknown
-from inbound.store.posts import POST_COLUMNS
-
-INSERT_POST = (
-    f"INSERT INTO posts ({', '.join(POST_COLUMNS)}) VALUES ({', '.join('?' * len(POST_COLUMNS))})"
-)
-BUMP_CHANNEL = "UPDATE channels SET total_msg_count = total_msg_count + ?, last_post_at = {greatest}(last_post_at, ?) WHERE id = ?"
-MENTION = "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? WHERE channel_id = ? AND user_id = ?"
-MENTION_ALL = (
-    "UPDATE channel_members SET mention_count = mention_count + ?, last_update_at = ? "
-    "WHERE channel_id = ? AND user_id <> ? RETURNING user_id"
-)
-VIEWED = (
-    "UPDATE channel_members SET msg_count = (SELECT total_msg_count FROM channels WHERE id = ?), "
-    "mention_count = 0, last_viewed_at = ?, last_update_at = ? WHERE channel_id = ? AND user_id = ?"
-)
-TOUCH_HOOK = "UPDATE incoming_hooks SET last_used_at = ? WHERE id = ? AND last_used_at < ?"
-
-
-@dataclass
-class WritePlan:
-    posts: list[tuple[Any, ...]] = field(default_factory=list)
-    channels: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → (count, last_post_at)
-    mentions: list[tuple[int, int, str, str]] = field(
-        default_factory=list
-    )  # count, at, channel, user
-    everyone: dict[tuple[str, str], tuple[int, int]] = field(
-        default_factory=dict
-    )  # (channel, excluded) → (count, at): @channel/@all/@here, summed per channel
-    viewed: list[tuple[str, int, int, str, str]] = field(default_factory=list)
-    hooks: dict[str, int] = field(default_factory=dict)  # id → last used at
-
-    def channel_rows(self) -> list[tuple[int, int, str]]:
-        """``BUMP_CHANNEL`` parameters, in id order (one lock order for concurrent commits)."""
-        return [(n, at, cid) for cid, (n, at) in sorted(self.channels.items())]
-
-    def hook_rows(self) -> list[tuple[int, str, int]]:
-        return [(at, hook_id, at) for hook_id, at in sorted(self.hooks.items())]
-
-
-Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member ids
+from inbound.store.write_plan import Notified, WritePlan, statements
 
 
 class WriterBackend(Protocol):
@@ -71,19 +32,21 @@ class WriterBackend(Protocol):
     async def close(self) -> None: ...
 
 
-def _statements(greatest: str) -> tuple[str, ...]:
-    return (
-        INSERT_POST,
-        BUMP_CHANNEL.format(greatest=greatest),
-        MENTION,
-        MENTION_ALL,
-        VIEWED,
-        TOUCH_HOOK,
-    )
+def writer_backend(db: Database) -> WriterBackend:
+    """The backend for ``db``: on SQLite it shares ``db.write_lock`` with ``Database.begin``."""
+    path = db.sqlite_path
+    if path is not None:
+        return SqliteWriter(path, write_lock=db.write_lock)
+    return AsyncpgWriter(plain_dsn(db.url))
 
 
 class SqliteWriter:
     """Commits on its own connection, taking turns between two threads.
+
+    SQLite has one writer at a time: ``write_lock`` is the process's one turn to write, taken
+    by every transaction of ``Database.begin`` too, so in-process writers queue in order on it
+    instead of polling SQLite's lock (busy_timeout then only covers other processes: the CLI,
+    the checkpointer).
 
     The rows are bound and stepped on the event loop's thread (CPU work that must happen
     anyway, and it keeps the GIL in one place: stepping them in another thread makes the two
@@ -96,11 +59,12 @@ class SqliteWriter:
     parallel = 1  # SQLite has one writer at a time
     query_timeout = 30.0  # SQLite waits on its lock for busy_timeout; the request has a deadline
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, write_lock: asyncio.Lock) -> None:
         self.path = path
+        self._write_lock = write_lock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._conn: sqlite3.Connection | None = None
-        self._sql = _statements("MAX")
+        self._sql = statements("sqlite")
         self._checkpointer: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -119,6 +83,10 @@ class SqliteWriter:
             conn.close()
 
     async def commit(self, plan: WritePlan) -> Notified:
+        async with self._write_lock:
+            return await self._commit(plan)
+
+    async def _commit(self, plan: WritePlan) -> Notified:
         loop = asyncio.get_running_loop()
         conn = await loop.run_in_executor(self._executor, self._begin)
         try:
@@ -162,26 +130,20 @@ class SqliteWriter:
             self._conn = None
 
     def _write(self, conn: sqlite3.Connection, plan: WritePlan) -> Notified:
-        insert, bump, mention, mention_all, viewed, touch = self._sql
-        conn.executemany(insert, plan.posts)
-        conn.executemany(bump, plan.channel_rows())
+        sql = self._sql
+        conn.executemany(sql.insert_post, plan.posts)
+        conn.executemany(sql.bump_channel, plan.channel_rows())
         if plan.mentions:
-            conn.executemany(mention, plan.mentions)
+            conn.executemany(sql.mention, plan.mentions)
         notified: Notified = {}
         for (channel_id, excluded), (count, at) in plan.everyone.items():
-            rows = conn.execute(mention_all, (count, at, channel_id, excluded)).fetchall()
+            rows = conn.execute(sql.mention_all, (count, at, channel_id, excluded)).fetchall()
             notified[(channel_id, excluded)] = [r[0] for r in rows]
         if plan.viewed:
-            conn.executemany(viewed, plan.viewed)
+            conn.executemany(sql.viewed, plan.viewed)
         if plan.hooks:
-            conn.executemany(touch, plan.hook_rows())
+            conn.executemany(sql.touch_hook, plan.hook_rows())
         return notified
-
-
-def _numbered(sql: str) -> str:
-    """``?`` placeholders → asyncpg's ``$1, $2, …``."""
-    parts = sql.split("?")
-    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
 
 
 class AsyncpgWriter:
@@ -197,7 +159,7 @@ class AsyncpgWriter:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self._pool: Any = None
-        self._sql = tuple(_numbered(s) for s in _statements("GREATEST"))
+        self._sql = statements("postgresql")
 
     async def _acquire_pool(self) -> Any:
         if self._pool is None:
@@ -230,18 +192,18 @@ class AsyncpgWriter:
         return notified
 
     async def _write(self, conn: Any, plan: WritePlan) -> Notified:
-        insert, bump, mention, mention_all, viewed, touch = self._sql
+        sql = self._sql
         notified: Notified = {}
-        await _many(conn, insert, plan.posts)
-        await _many(conn, mention, sorted(plan.mentions, key=lambda row: row[2:]))
+        await _many(conn, sql.insert_post, plan.posts)
+        await _many(conn, sql.mention, sorted(plan.mentions, key=lambda row: row[2:]))
         for (channel_id, excluded), (count, at) in sorted(plan.everyone.items()):
-            rows = await conn.fetch(mention_all, count, at, channel_id, excluded)
+            rows = await conn.fetch(sql.mention_all, count, at, channel_id, excluded)
             notified[(channel_id, excluded)] = [r[0] for r in rows]
         # The rows every concurrent commit touches go last, so their locks are held
         # only until COMMIT; "viewed" reads the bumped count.
-        await _many(conn, touch, plan.hook_rows())
-        await _many(conn, bump, plan.channel_rows())
-        await _many(conn, viewed, plan.viewed)
+        await _many(conn, sql.touch_hook, plan.hook_rows())
+        await _many(conn, sql.bump_channel, plan.channel_rows())
+        await _many(conn, sql.viewed, plan.viewed)
         return notified
 
     async def close(self) -> None:

@@ -1,4 +1,5 @@
-"""SQL for posts: batched inserts and keyset pages by channel and time."""
+"""SQL for posts: reads and keyset pages by channel and time, edits and deletes. New posts
+are written by the post writer (``write_plan``, ``post_writer``)."""
 
 from __future__ import annotations
 
@@ -12,27 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.models import Post
 from inbound.store.tables import posts
 
-POST_COLUMNS = (
-    "id",
-    "create_at",
-    "update_at",
-    "edit_at",
-    "delete_at",
-    "user_id",
-    "channel_id",
-    "root_id",
-    "message",
-    "type",
-    "props",
-    "hashtags",
-    "is_pinned",
-    "metadata",
-)
-
-
-def post_row(post: Post) -> dict[str, Any]:
-    return dict(zip(POST_COLUMNS, post_values(post), strict=True))
-
 
 def _replies_to(root_id: str) -> Any:
     """Replies of ``root_id``, phrased so the partial index on replies applies."""
@@ -40,7 +20,8 @@ def _replies_to(root_id: str) -> Any:
 
 
 def post_values(post: Post) -> tuple[Any, ...]:
-    """The row in ``POST_COLUMNS`` order (the writer's hot path)."""
+    """The row in the posts table's column order (the writer's hot path; a dict per row would
+    cost more than the insert)."""
     return (
         post.id,
         post.create_at,
@@ -68,11 +49,6 @@ def _to_post(row: Any) -> Post:
 
 async def _fetch(conn: AsyncConnection, stmt: Any) -> list[Post]:
     return [_to_post(row) for row in (await conn.execute(stmt)).mappings()]
-
-
-async def insert_posts(conn: AsyncConnection, batch: Sequence[Post]) -> None:
-    if batch:
-        await conn.execute(posts.insert(), [post_row(p) for p in batch])
 
 
 async def get_post_by_id(
