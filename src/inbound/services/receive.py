@@ -5,6 +5,9 @@
 group (membership, for system admins too: a hook never posts where its creator is not) → 9
 write every piece in one transaction through the group-committing writer, then answer.
 
+An I/O shell around pure steps: step 3 is ``message.check``; after the reads, one
+``message.build`` call makes the posts' pieces and mentions; then the write.
+
 The common case — a public channel, no root, no Slack ids to resolve, no @names — reads nothing
 from the database: the hook, its creator and its channel come from the hook cache.
 """
@@ -13,12 +16,12 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import ServiceSettings
 from inbound.errors import BadRequest, Disabled, Forbidden, NotFound, RateLimited
-from inbound.mentions import Mentions
 from inbound.models import (
     DIRECT,
     OPEN,
@@ -40,18 +43,11 @@ from inbound.store import channels as channel_store
 from inbound.store import hooks as hook_store
 from inbound.store import users as user_store
 from inbound.webhooks import message
-from inbound.webhooks.blocks import blocks_to_markdown
 from inbound.webhooks.payload import WebhookRequest
-from inbound.webhooks.slack import Lookups, referenced_ids
+from inbound.webhooks.slack import NO_LOOKUPS, Lookups
 
-NO_LOOKUPS = Lookups()
 MAX_USER_LOOKUPS = 1000  # distinct <@ID> a message may name (a statement binds ≤ 32,767)
-
-
-def _has_content(request: WebhookRequest) -> bool:
-    if request.text.strip() or request.attachments:
-        return True
-    return bool(request.blocks and blocks_to_markdown(request.blocks, lambda s: s).strip())
+Target: TypeAlias = Channel | User  # a channel, or the user whose DM is created on demand
 
 
 async def receive(
@@ -63,36 +59,37 @@ async def receive(
             "web.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
         )
-    if not _has_content(request):
-        raise BadRequest(
-            "web.incoming_webhook.text.app_error",
-            "No text specified: send text, attachments or blocks.",
-        )
-    message.check_type(request.type)
+    checked = message.check(request)
     resolved = await resolve_key(server, key, address=address)
-    hook, creator = resolved.hook, resolved.creator
+    hook = resolved.hook
     await server.rate_limits.check_hook(server.config.rate_limit, hook)  # 429 before any storage
-    if request.channel:
-        channel = await _override_target(server, resolved, request.channel)
-    elif resolved.channel is None:
-        raise channel_not_found(hook.channel_id)
-    else:
-        channel = resolved.channel
-    if creator is None or not creator.is_active:
-        raise Forbidden(
-            "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
-        )
-    if channel is None:  # a direct message to @user, created on demand
-        channel = await _direct_channel(server, creator, request.channel)
-    user_ids, channel_ids = _referenced(request)
-    if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
-        lookups = NO_LOOKUPS  # the common case: nothing to check or look up
-    else:
-        lookups = await _check_and_look_up(server, creator, channel, request, user_ids, channel_ids)
-    prepare = partial(_prepare, request, lookups, hook=hook, service=service)
+    channel, creator = await _channel_and_creator(server, resolved, request.channel)
+    lookups = await _look_up(server, creator, channel, request)
+    build = partial(
+        message.build,
+        checked,
+        lookups,
+        identity=_identity(hook, service),
+        limit=service.post_message_max_runes,
+        slack=hook.message_format == "slack",
+    )
     # Linear, but a 300 KB message is ~100 ms of translation, splitting and scanning: large
     # ones take turns in a worker thread so the event loop keeps answering everyone else.
-    pieces, mentions = await server.off_loop(prepare) if large else prepare()
+    built = await server.off_loop(build) if large else build()
+    await _write(server, built, hook=hook, channel=channel, creator=creator, request=request)
+
+
+async def _write(
+    server: Server,
+    built: message.Built,
+    *,
+    hook: IncomingHook,
+    channel: Channel,
+    creator: User,
+    request: WebhookRequest,
+) -> None:
+    """Step 9: the pieces as posts, with whom they notify, through the group-committing writer."""
+    pieces, mentions = built
     mentioned: list[str] = []
     if mentions.usernames or channel.type == DIRECT:
         async with server.db.connect() as conn:
@@ -111,25 +108,47 @@ async def receive(
     )
 
 
-def _prepare(
-    request: WebhookRequest, lookups: Lookups, *, hook: IncomingHook, service: ServiceSettings
-) -> tuple[list[message.Piece], Mentions]:
-    """The pure part: Slack translation, the posts' pieces and the mentions (no I/O)."""
-    rendered = message.render(request, lookups, slack_format=hook.message_format == "slack")
-    identity = message.Identity(
+def _identity(hook: IncomingHook, service: ServiceSettings) -> message.Identity:
+    """How the posts present themselves: the hook's names, and the overrides the server allows."""
+    return message.Identity(
         display_name=hook.display_name,
         username=hook.username,
         icon_url=hook.icon_url,
         username_override=service.enable_post_username_override,
         icon_override=service.enable_post_icon_override,
     )
-    pieces = message.pieces(rendered, identity, limit=service.post_message_max_runes)
-    return pieces, message.mentions_in(rendered)
 
 
-async def _override_target(server: Server, resolved: ResolvedHook, override: str) -> Channel | None:
+async def _channel_and_creator(
+    server: Server, resolved: ResolvedHook, override: str
+) -> tuple[Channel, User]:
+    """Steps 5–7: where the posts go (a DM to ``@user`` is created here), and who posts them."""
+    target = await _override_target(server, resolved, override) if override else resolved.channel
+    if target is None:
+        raise channel_not_found(resolved.hook.channel_id)
+    creator = resolved.creator
+    if creator is None or not creator.is_active:
+        raise Forbidden(
+            "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
+        )
+    if isinstance(target, User):
+        channel, _created = await get_or_create_direct(server, None, creator.id, target.id)
+        return channel, creator
+    return target, creator
+
+
+async def _override_target(server: Server, resolved: ResolvedHook, override: str) -> Target:
     async with server.db.connect() as conn:
         return await target_channel(conn, resolved, override)
+
+
+async def _look_up(
+    server: Server, creator: User, channel: Channel, request: WebhookRequest
+) -> Lookups:
+    user_ids, channel_ids = message.referenced(request)
+    if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
+        return NO_LOOKUPS  # the common case: nothing to check or look up
+    return await _check_and_look_up(server, creator, channel, request, user_ids, channel_ids)
 
 
 async def _check_and_look_up(
@@ -218,10 +237,9 @@ def channel_not_found(name: str) -> NotFound:
     )
 
 
-async def target_channel(
-    conn: AsyncConnection, resolved: ResolvedHook, override: str
-) -> Channel | None:
-    """The override channel; ``None`` means "the DM with @user" (checked, not yet created)."""
+async def target_channel(conn: AsyncConnection, resolved: ResolvedHook, override: str) -> Target:
+    """The override channel, or for ``@user`` that user: the DM with them, not yet created (the
+    user is read once, here, and carried to the DM's creation)."""
     hook = resolved.hook
     if override.startswith("@"):
         user = await user_store.get_user_by_username(conn, override[1:])
@@ -231,7 +249,7 @@ async def target_channel(
             )
         if hook.channel_locked:
             raise _locked(override)
-        return None
+        return user
     name = override[1:] if override.startswith("#") else override
     channel = await channel_store.get_channel_by_name(
         conn, hook.team_id, name, include_deleted=False
@@ -260,42 +278,6 @@ def _locked(override: str) -> Forbidden:
         "web.incoming_webhook.channel_locked.app_error",
         f"This webhook is locked to its channel and cannot post to {override!r}.",
     )
-
-
-async def _direct_channel(server: Server, creator: User, override: str) -> Channel:
-    async with server.db.connect() as conn:
-        user = await user_store.get_user_by_username(conn, override[1:])
-    if user is None:
-        raise BadRequest(
-            "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
-        )
-    channel, _created = await get_or_create_direct(server, None, creator.id, user.id)
-    return channel
-
-
-def _texts(request: WebhookRequest) -> list[str]:
-    """Every string Slack markup may hide in: text, attachment text fields, field values."""
-    texts = [request.text]
-    if not request.attachments and not request.blocks:
-        return texts
-    for attachment in request.attachments:
-        texts.extend(attachment.get(k, "") for k in ("pretext", "text", "title"))
-        texts.extend(f["value"] for f in attachment.get("fields", ()))
-    if request.blocks:
-        texts.append(str(request.blocks))
-    return texts
-
-
-def _referenced(request: WebhookRequest) -> tuple[set[str], set[str]]:
-    """The ``<@ID>`` and ``<#ID>`` references anywhere in the message (no I/O)."""
-    user_ids: set[str] = set()
-    channel_ids: set[str] = set()
-    for text in _texts(request):
-        if "<@" in text or "<#" in text:
-            users, channels = referenced_ids(text)
-            user_ids |= users
-            channel_ids |= channels
-    return user_ids, channel_ids
 
 
 async def _lookups(conn: AsyncConnection, user_ids: set[str], channel_ids: set[str]) -> Lookups:

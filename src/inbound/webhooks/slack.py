@@ -44,6 +44,9 @@ class Lookups:
     channel_names: Mapping[str, str] = field(default_factory=dict)
 
 
+NO_LOOKUPS = Lookups()
+
+
 def outside_code(text: str, change: Callable[[str], str]) -> str:
     """Apply ``change`` to ``text`` with its code spans and fenced blocks held aside.
 
