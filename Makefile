@@ -1,6 +1,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two workers (pytest-xdist), one per core of the project's machines; `make test PYTEST_ARGS=`
+# runs the suite in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: serve test lint bench clean
 
@@ -19,7 +22,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null)

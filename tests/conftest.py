@@ -1,13 +1,17 @@
-"""Fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
+"""Fixtures: a fresh database per test, on SQLite and PostgreSQL.
 
-Set ``INBOUND_TEST_DATABASE_URL=postgresql://…`` to run every database-backed test on both;
-``.ci/run`` does. Without it, the PostgreSQL variants are skipped.
+The PostgreSQL variants use ``INBOUND_TEST_DATABASE_URL`` when it is set (set empty, it turns
+them off); else a throwaway database that the session creates on the local server
+(``postgresql://postgres@127.0.0.1:5432``, as on the project's machines) and drops at its end.
+Each pytest-xdist worker is a session of its own and gets a throwaway database of its own, beside
+``INBOUND_TEST_DATABASE_URL``'s when that is set: workers must not truncate each other's data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import threading
 import time
@@ -15,11 +19,13 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import httpx
 import orjson
 import pytest
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from inbound.app import create_app
@@ -32,7 +38,8 @@ from inbound.store.tables import metadata
 
 T = TypeVar("T")
 ADMIN_PASSWORD = "admin-password-1"
-PG_URL = os.environ.get("INBOUND_TEST_DATABASE_URL", "")
+PG_ENV = "INBOUND_TEST_DATABASE_URL"
+LOCAL_PG = "postgresql://postgres@127.0.0.1:5432"
 
 
 def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -86,12 +93,58 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _on_server(url: str, sql: str) -> None:
+    """Run one statement (CREATE or DROP DATABASE) on the server at ``url``."""
+
+    async def go() -> None:
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    run_async(go)
+
+
+def _throwaway_database(server: str, where: str) -> str:
+    """A new empty database beside ``server``'s, named so that no other run (or xdist worker)
+    can share it; a run killed before its teardown leaves one behind, which nothing reuses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"inbound_test_{worker}_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        _on_server(server, f'CREATE DATABASE "{name}"')
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        pytest.skip(f"PostgreSQL variants: cannot create a throwaway database {where} ({error})")
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def _session_database() -> tuple[str, str]:
+    """The PostgreSQL database this session (or xdist worker) tests on and, when it is a
+    throwaway one, the server URL to drop it from at the end ('' otherwise). Workers never
+    share a database: each truncates its own before every test."""
+    configured = os.environ.get(PG_ENV)
+    if configured == "":
+        pytest.skip(f"PostgreSQL variants turned off: {PG_ENV} is set empty")
+    if configured and "PYTEST_XDIST_WORKER" not in os.environ:
+        return configured, ""
+    if configured:
+        where = f"beside {PG_ENV} for this xdist worker (-n 0 uses it as it is)"
+        return _throwaway_database(configured, where), configured
+    server = f"{LOCAL_PG}/postgres"
+    where = f"at {LOCAL_PG} (start PostgreSQL there or set {PG_ENV}=postgresql://…)"
+    return _throwaway_database(server, where), server
+
+
 @pytest.fixture(scope="session")
-def pg_migrated() -> str:
-    if not PG_URL:
-        pytest.skip("INBOUND_TEST_DATABASE_URL is not set")
-    _migrate(PG_URL)
-    return PG_URL
+def pg_migrated() -> Iterator[str]:
+    url, server = _session_database()
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        if server:
+            _on_server(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -34,7 +34,9 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
 @pytest.fixture(scope="package")  # Playwright's sync API holds a loop: end it with this package
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.skip(
+            f"browser tests: no {CHROMIUM} (apt-get install chromium fonts-noto-color-emoji)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
