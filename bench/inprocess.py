@@ -33,7 +33,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).parent))
 import run as bench
 
-from inbound.services.server import Server
+from inbound.runtime import Runtime
 from inbound.services.writer import PostBatch
 from inbound.settings import Settings
 from inbound.store.write_plan import WritePlan
@@ -45,16 +45,16 @@ IN_FLIGHT = 64
 
 
 async def drive(url: str, hook_id: str, bodies: list[bytes], requests: int, mode: str) -> float:
-    server = Server(Settings(database_url=url))
-    await server.start()
+    runtime = Runtime(Settings(database_url=url))
+    await runtime.start()
     if mode != "full":
 
         async def no_storage(batch: PostBatch) -> None:
             if mode == "plan only":
                 WritePlan.of([batch])
 
-        server.writer.write = no_storage  # type: ignore[method-assign]
-    endpoint = HookEndpoint(server)
+        runtime.context.writer.write = no_storage  # type: ignore[method-assign]
+    endpoint = HookEndpoint(runtime)
     path = f"/hooks/{hook_id}"
     scope = {
         "type": "http",
@@ -91,7 +91,7 @@ async def drive(url: str, hook_id: str, bodies: list[bytes], requests: int, mode
     per_worker = requests // IN_FLIGHT
     await run(per_worker)
     spent = time.process_time() - before
-    await server.stop()
+    await runtime.stop()
     if set(statuses) != {200}:
         raise SystemExit(f"{mode}: unexpected statuses {statuses}")
     return spent / (per_worker * IN_FLIGHT) * 1e6

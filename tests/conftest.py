@@ -29,8 +29,9 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from inbound.app import create_app
+from inbound.runtime import Runtime
 from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.settings import Settings
 from inbound.store.db import Database
 from inbound.store.migrate import migrate
@@ -166,9 +167,10 @@ def settings(database_url: str) -> Settings:
 class Api:
     """A TestClient with the admin signed in and helpers to make users, teams and channels."""
 
-    def __init__(self, client: TestClient, server: Server) -> None:
+    def __init__(self, client: TestClient, runtime: Runtime) -> None:
         self.client = client
-        self.server = server
+        self.runtime = runtime
+        self.ctx = runtime.context
         self.admin_token = self.login("admin", ADMIN_PASSWORD)
         self.admin = self.get("/api/v4/users/me").json()
         self.team = self.get("/api/v4/teams/name/main").json()
@@ -274,10 +276,10 @@ class Api:
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[Api]:
-    server = Server(settings)
-    with TestClient(create_app(settings, server=server)) as client:
-        client.portal.call(bootstrap, server)  # type: ignore[union-attr]
-        yield Api(client, server)
+    runtime = Runtime(settings)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        client.portal.call(bootstrap, runtime.context)  # type: ignore[union-attr]
+        yield Api(client, runtime)
 
 
 def assert_error(response: httpx.Response, status: int, error_id: str) -> dict[str, Any]:
@@ -292,18 +294,18 @@ def assert_error(response: httpx.Response, status: int, error_id: str) -> dict[s
 
 
 class LiveServer:
-    def __init__(self, url: str, server: Server, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, url: str, ctx: Context, loop: asyncio.AbstractEventLoop) -> None:
         self.url = url
-        self.server = server
+        self.ctx = ctx
         self.loop = loop
 
 
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """inbound on a real socket (uvicorn in a thread), bootstrapped, for real HTTP clients."""
-    server = Server(settings)
+    runtime = Runtime(settings)
     config = uvicorn.Config(
-        create_app(settings, server=server), host="127.0.0.1", port=0, log_level="warning"
+        create_app(settings, runtime=runtime), host="127.0.0.1", port=0, log_level="warning"
     )
     web = uvicorn.Server(config)
     thread = threading.Thread(target=web.run, daemon=True)
@@ -314,9 +316,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         time.sleep(0.02)
     port = web.servers[0].sockets[0].getsockname()[1]
     loop = web.servers[0].get_loop()
-    asyncio.run_coroutine_threadsafe(bootstrap(server), loop).result(timeout=15)
+    asyncio.run_coroutine_threadsafe(bootstrap(runtime.context), loop).result(timeout=15)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", server, loop)
+        yield LiveServer(f"http://127.0.0.1:{port}", runtime.context, loop)
     finally:
         web.should_exit = True
         thread.join(timeout=15)
@@ -337,10 +339,10 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliInvoke:
     monkeypatch.setenv("INBOUND_ADMIN_PASSWORD", ADMIN_PASSWORD)
 
     async def first_start() -> None:
-        server = Server(Settings.from_env())
-        await server.start(background=False)
-        await bootstrap(server)
-        await server.stop()
+        runtime = Runtime(Settings.from_env())
+        await runtime.start(serving=False)
+        await bootstrap(runtime.context)
+        await runtime.stop()
 
     run_async(first_start)
     runner = CliRunner()

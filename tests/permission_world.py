@@ -127,7 +127,7 @@ def _fresh_user(world: World, *, team: bool) -> str:
     user = User(new_id(), name, f"{name}@example.com", create_at=now, update_at=now)
 
     async def insert() -> None:
-        async with world.api.server.db.begin() as conn:
+        async with world.api.ctx.db.begin() as conn:
             await user_store.insert_user(conn, user)
 
     world.api.client.portal.call(insert)  # type: ignore[union-attr]

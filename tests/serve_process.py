@@ -21,10 +21,10 @@ import orjson
 from sqlalchemy import text
 
 from inbound.cli.common import channel_named, user_named
+from inbound.runtime import Runtime
 from inbound.services import config as config_service
 from inbound.services import hooks
 from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
 from inbound.settings import Settings
 from inbound.store.db import Database
 from tests.conftest import ADMIN_PASSWORD, run_async
@@ -36,18 +36,18 @@ def prepare(url: str, settings: dict[str, object]) -> str:
     """Bootstrap the database at ``url``, apply ``settings``; return a new hook's key."""
 
     async def go() -> str:
-        server = Server(Settings(database_url=url, admin_password=ADMIN_PASSWORD))
-        await server.start(background=False)
+        runtime = Runtime(Settings(database_url=url, admin_password=ADMIN_PASSWORD))
+        await runtime.start(serving=False)
         try:
-            await bootstrap(server)
+            await bootstrap(runtime.context)
             for name, value in settings.items():
-                await config_service.set_value(server, name, value)
-            channel = await channel_named(server, "main:town-square")
-            admin = await user_named(server, "admin")
+                await config_service.set_value(runtime.context, name, value)
+            channel = await channel_named(runtime.context, "main:town-square")
+            admin = await user_named(runtime.context, "admin")
             fields = hooks.HookFields(channel_id=channel.id, display_name="crash")
-            return (await hooks.create_hook(server, None, fields, user_id=admin.id)).id
+            return (await hooks.create_hook(runtime.context, None, fields, user_id=admin.id)).id
         finally:
-            await server.stop()
+            await runtime.stop()
 
     return run_async(go)
 

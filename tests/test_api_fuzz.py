@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
 from inbound.app import create_app
+from inbound.runtime import Runtime
 from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
 from inbound.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, fresh_database
 
@@ -95,10 +95,10 @@ def target(
 ) -> Iterator[tuple[str, str]]:
     url = fresh_database(request, sqlite_template, tmp_path_factory.mktemp("fuzz"))
     settings_ = Settings(database_url=url, admin_password=ADMIN_PASSWORD)
-    server = Server(settings_)
+    runtime = Runtime(settings_)
     web = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings_, server=server), host="127.0.0.1", port=0, log_level="warning"
+            create_app(settings_, runtime=runtime), host="127.0.0.1", port=0, log_level="warning"
         )
     )
     thread = threading.Thread(target=web.run, daemon=True)
@@ -108,7 +108,9 @@ def target(
         assert time.monotonic() < deadline
         time.sleep(0.02)
     base = f"http://127.0.0.1:{web.servers[0].sockets[0].getsockname()[1]}"
-    asyncio.run_coroutine_threadsafe(bootstrap(server), web.servers[0].get_loop()).result(15)
+    asyncio.run_coroutine_threadsafe(bootstrap(runtime.context), web.servers[0].get_loop()).result(
+        15
+    )
     login = httpx.post(
         f"{base}/api/v4/users/login", json={"login_id": "admin", "password": ADMIN_PASSWORD}
     )

@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from inbound.app import create_app
 from inbound.cli import app as cli_app
 from inbound.models import User, now_ms
+from inbound.runtime import Runtime
 from inbound.services import auth
 from inbound.services.bootstrap import bootstrap
 from inbound.services.login_throttle import LoginThrottle
-from inbound.services.server import Server
 from inbound.settings import Settings
 from inbound.store import users as user_store
 from tests.conftest import Api, assert_error
@@ -46,10 +46,10 @@ def _from_address(app: ASGIApp) -> ASGIApp:
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[Api]:
-    server = Server(settings)
-    with TestClient(_from_address(create_app(settings, server=server))) as client:
-        client.portal.call(bootstrap, server)  # type: ignore[union-attr]
-        yield Api(client, server)
+    runtime = Runtime(settings)
+    with TestClient(_from_address(create_app(settings, runtime=runtime))) as client:
+        client.portal.call(bootstrap, runtime.context)  # type: ignore[union-attr]
+        yield Api(client, runtime)
 
 
 def login(api: Api, name: str, password: str, address: str = "10.0.0.1") -> httpx.Response:
@@ -61,7 +61,7 @@ def login(api: Api, name: str, password: str, address: str = "10.0.0.1") -> http
 
 def stored(api: Api, user_id: str) -> User:
     async def read() -> User | None:
-        async with api.server.db.connect() as conn:
+        async with api.ctx.db.connect() as conn:
             return await user_store.get_user_by_id(conn, user_id)
 
     user = api.client.portal.call(read)  # type: ignore[union-attr]
@@ -71,7 +71,7 @@ def stored(api: Api, user_id: str) -> User:
 
 def set_stored(api: Api, user_id: str, **values: Any) -> None:
     async def write() -> None:
-        async with api.server.db.begin() as conn:
+        async with api.ctx.db.begin() as conn:
             await user_store.update_user(conn, user_id, **values)
 
     api.client.portal.call(write)  # type: ignore[union-attr]
@@ -155,7 +155,7 @@ def test_the_lock_opens_15_minutes_after_the_last_failure(api: Api) -> None:
 def test_failed_logins_are_throttled_per_address_without_argon2(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api.server.login_throttle = LoginThrottle(burst=5, refill_seconds=60)
+    api.ctx.login_throttle = LoginThrottle(burst=5, refill_seconds=60)
     for n in range(4):  # unknown names: no account gets locked, only the address counts
         assert_error(login(api, f"guess{n}", "wrong", "10.0.0.7"), 401, INVALID)
     assert login(api, "admin", "admin-password-1", "10.0.0.7").status_code == 200  # given back
@@ -206,7 +206,7 @@ def _alike(medians: dict[str, float]) -> bool:
 
 
 def test_unknown_known_and_locked_names_take_the_same_time(api: Api) -> None:
-    api.server.login_throttle = LoginThrottle(burst=10_000)
+    api.ctx.login_throttle = LoginThrottle(burst=10_000)
     api.patch_config("ServiceSettings", MaximumLoginAttempts=1000)
     api.new_user("known")
     locked, _ = api.new_user("locked")

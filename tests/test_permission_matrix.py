@@ -27,8 +27,8 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from inbound.app import create_app
+from inbound.runtime import Runtime
 from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
 from inbound.settings import Settings
 from inbound.web.api.deps import COOKIE
 from tests.conftest import ADMIN_PASSWORD, Api, fresh_database
@@ -425,10 +425,10 @@ def world(
     """One world per database, shared by every row: no row changes what another relies on."""
     url = fresh_database(request, sqlite_template, tmp_path_factory.mktemp("matrix"))
     settings = Settings(database_url=url, admin_password=ADMIN_PASSWORD)
-    server = Server(settings)
-    with TestClient(create_app(settings, server=server)) as client:
-        client.portal.call(bootstrap, server)  # type: ignore[union-attr]
-        yield build_world(Api(client, server))
+    runtime = Runtime(settings)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        client.portal.call(bootstrap, runtime.context)  # type: ignore[union-attr]
+        yield build_world(Api(client, runtime))
 
 
 def route_key(method: str, path: str) -> str:

@@ -13,7 +13,7 @@ from tests.conftest import Api, assert_error
 
 
 def _writer_connection(api: Api) -> sqlite3.Connection:
-    backend = api.server.writer.backend
+    backend = api.ctx.writer.backend
     if not isinstance(backend, SqliteWriter):
         pytest.skip("SQLite only: a full disk is simulated with PRAGMA max_page_count")
     conn = backend._conn  # the writer's one connection, opened by the first commit

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbound.errors import AppError, BadRequest
 from inbound.models import new_id
-from inbound.services.server import Server
+from inbound.runtime import Runtime
 from inbound.settings import Settings
 from inbound.web import app_api, pages
 from inbound.web.api import channels, hooks, posts, system, teams, users
@@ -27,16 +27,16 @@ from inbound.web.responses import error_response, handle_app_error, request_id
 from inbound.web.ws import websocket_endpoint
 
 
-def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
-    server = server or Server(settings)
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp:
+    runtime = runtime or Runtime(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await server.start()
+        await runtime.start()
         try:
             yield
         finally:
-            await server.stop()
+            await runtime.stop()
 
     api = FastAPI(
         title="inbound",
@@ -45,7 +45,8 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    api.state.server = server
+    api.state.runtime = runtime
+    api.state.context = runtime.context
     for module in (users, teams, channels, posts, hooks, system, app_api):
         api.include_router(module.router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -55,7 +56,7 @@ def create_app(settings: Settings, *, server: Server | None = None) -> ASGIApp:
     api.add_exception_handler(RequestValidationError, _handle_validation_error)
     api.add_exception_handler(HTTPException, _handle_http_exception)
     api.add_exception_handler(Exception, _handle_failure)
-    return RateLimitLayer(Inbound(api, HookEndpoint(server)), server)
+    return RateLimitLayer(Inbound(api, HookEndpoint(runtime)), runtime.context)
 
 
 class Inbound:
@@ -114,8 +115,8 @@ _ANSWERED = "_inbound_answered"
 async def _handle_failure(request: Request, exc: Exception) -> Response:
     """Any other exception: 503 with Retry-After when the database is away, else a 500 in
     Mattermost's shape; either way logged without flooding the log."""
-    server: Server = request.app.state.server
-    failure = server.failures.classify_api(exc, request_id(request))
+    runtime: Runtime = request.app.state.runtime
+    failure = runtime.failures.classify_api(exc, request_id(request))
     setattr(exc, _ANSWERED, True)
     return error_response(failure, request_id(request))  # with Retry-After for a 503
 

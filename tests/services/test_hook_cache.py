@@ -7,6 +7,15 @@ import asyncio
 import pytest
 
 from inbound.models import IncomingHook
+from inbound.services.changes import (
+    Change,
+    ChangedElsewhere,
+    ChannelChanged,
+    ConfigChanged,
+    HookChanged,
+    TeamChanged,
+    UserChanged,
+)
 from inbound.services.hook_cache import (
     MISS_BURST,
     MISS_PER_SEC,
@@ -164,3 +173,62 @@ def test_waiters_of_a_cancelled_lookup_get_a_timeout_not_a_cancellation() -> Non
             await waiter
 
     asyncio.run(go())
+
+
+def _hook(key: str, *, channel: str, team: str, user: str) -> ResolvedHook:
+    return ResolvedHook(IncomingHook(key, channel, team, user), None, None)
+
+
+FORGETS = [
+    pytest.param(HookChanged("a" * 26), {"b" * 26, "c" * 26}, id="hook"),
+    pytest.param(ChannelChanged("C" * 26), {"a" * 26, "b" * 26}, id="channel"),
+    pytest.param(UserChanged("V" * 26), {"a" * 26}, id="user"),
+    pytest.param(TeamChanged("S" * 26), {"a" * 26, "b" * 26}, id="team"),
+    pytest.param(ChangedElsewhere(), set(), id="elsewhere"),
+    pytest.param(ConfigChanged(1), {"a" * 26, "b" * 26, "c" * 26}, id="config-keeps-all"),
+]
+
+
+@pytest.mark.parametrize(("change", "kept"), FORGETS)
+def test_a_change_drops_exactly_the_entries_that_depend_on_it(
+    change: Change, kept: set[str]
+) -> None:
+    hooks = {
+        "a" * 26: _hook("a" * 26, channel="D" * 26, team="T" * 26, user="U" * 26),
+        "b" * 26: _hook("b" * 26, channel="D" * 26, team="T" * 26, user="V" * 26),
+        "c" * 26: _hook("c" * 26, channel="C" * 26, team="S" * 26, user="V" * 26),
+    }
+
+    async def load(key: str) -> ResolvedHook:
+        return hooks[key]
+
+    async def main() -> set[str]:
+        cache = HookCache()
+        for key in hooks:
+            await cache.get(key, load)
+        cache.forget(change)
+        calls: set[str] = set()
+
+        async def counting(key: str) -> ResolvedHook:
+            calls.add(key)
+            return await load(key)
+
+        for key in hooks:
+            await cache.get(key, counting)
+        return set(hooks) - calls
+
+    assert asyncio.run(main()) == kept
+
+
+def test_a_load_under_way_when_its_hook_changes_is_not_stored() -> None:
+    async def main() -> None:
+        cache, load = HookCache(), Loader()
+        pending = asyncio.create_task(cache.get("key", load))
+        await asyncio.sleep(0)
+        cache.forget(HookChanged("k" * 26))
+        load.gate.set()
+        await pending
+        await cache.get("key", load)
+        assert load.calls == 2  # the answer read before the change was not kept
+
+    asyncio.run(main())

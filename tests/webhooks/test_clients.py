@@ -21,14 +21,14 @@ def _hook_url(live: LiveServer) -> tuple[str, str]:
     """Create a hook in town-square on the live server; returns (url, channel id)."""
 
     async def make() -> tuple[str, str]:
-        async with live.server.db.connect() as conn:
+        async with live.ctx.db.connect() as conn:
             team = await team_store.get_team_by_name(conn, "main")
             assert team is not None
             channel = await channel_store.get_channel_by_name(conn, team.id, "town-square")
             admin = await user_store.get_user_by_username(conn, "admin")
         assert channel is not None and admin is not None
         hook = await hooks.create_hook(
-            live.server, None, hooks.HookFields(channel_id=channel.id), user_id=admin.id
+            live.ctx, None, hooks.HookFields(channel_id=channel.id), user_id=admin.id
         )
         return f"{live.url}/hooks/{hook.id}", channel.id
 

@@ -33,7 +33,7 @@ def counts(api: Api) -> tuple[int, int]:
     """(posts, direct-message channels) in the whole database."""
 
     async def go() -> tuple[int, int]:
-        async with api.server.db.connect() as conn:
+        async with api.ctx.db.connect() as conn:
             stored = await conn.scalar(select(func.count()).select_from(posts))
             dms = await conn.scalar(
                 select(func.count()).select_from(channels).where(channels.c.type == DIRECT)
@@ -116,7 +116,7 @@ def _group(api: Api, user_ids: list[str]) -> Channel:
     group = Channel(new_id(), "", new_id() + new_id()[:14], "", GROUP, now, now)
 
     async def go() -> None:
-        async with api.server.db.begin() as conn:
+        async with api.ctx.db.begin() as conn:
             await channel_store.insert_channel(conn, group)
             for user_id in user_ids:
                 await channel_store.insert_channel_member(

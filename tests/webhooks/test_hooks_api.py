@@ -18,7 +18,7 @@ def team_admin(api: Api, name: str = "lead") -> tuple[dict[str, Any], str]:
     """A team member promoted to team admin (through the service: our API subset has no
     team-role endpoint; the CLI's ``team add-member --admin`` does the same)."""
     user, token = api.new_user(name)
-    promote = partial(teams.add_member, api.server, None, api.team["id"], user["id"], admin=True)
+    promote = partial(teams.add_member, api.ctx, None, api.team["id"], user["id"], admin=True)
     api.client.portal.call(promote)  # type: ignore[union-attr]
     return user, token
 

@@ -341,13 +341,13 @@ def _batch(api: Api, message: str) -> PostBatch:
 async def _channel(api: Api, channel_id: str) -> Any:
     from inbound.store import channels as channel_store
 
-    async with api.server.db.connect() as conn:
+    async with api.ctx.db.connect() as conn:
         return await channel_store.get_channel_by_id(conn, channel_id, include_deleted=False)
 
 
 async def _write_all(api: Api, batches: list[PostBatch]) -> list[BaseException | None]:
     results = await asyncio.gather(
-        *(api.server.writer.write(b) for b in batches), return_exceptions=True
+        *(api.ctx.writer.write(b) for b in batches), return_exceptions=True
     )
     return [r if isinstance(r, BaseException) else None for r in results]
 
@@ -355,7 +355,7 @@ async def _write_all(api: Api, batches: list[PostBatch]) -> list[BaseException |
 def test_a_poison_message_in_a_group_commit_fails_alone_in_few_commits(api: Api) -> None:
     """The database rejects one message of 64 (a lone surrogate got past every check): the 63
     others commit, the poison gets an error, and the batch is bisected, not retried one by one."""
-    writer = api.server.writer
+    writer = api.ctx.writer
     commits = 0
     commit = writer.backend.commit
 
@@ -388,7 +388,7 @@ async def _send_all(api: Api, key: str, bodies: list[bytes]) -> list[int]:
     """The hook endpoint called in-process, every request in flight at once."""
     from inbound.web.hooks import HookEndpoint
 
-    endpoint = HookEndpoint(api.server)
+    endpoint = HookEndpoint(api.runtime)
     path = f"/hooks/{key}"
 
     async def one(body: bytes) -> int:
@@ -424,6 +424,6 @@ def test_hostile_senders_never_split_a_group_commit(api: Api, hook: dict[str, An
     bodies = [*good[:30], *POISON, *good[30:]]
     statuses = api.client.portal.call(_send_all, api, hook["id"], bodies)  # type: ignore[union-attr]
     assert statuses == [200] * 30 + [200, 200, 400, 400] + [200] * 30
-    assert api.server.writer.split_commits == 0
+    assert api.ctx.writer.split_commits == 0
     messages = {p["message"] for p in stored(api)[0]}
     assert messages >= {f"good {i}" for i in range(60)}

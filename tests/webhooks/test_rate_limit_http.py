@@ -23,7 +23,7 @@ WIDE_OPEN = {"PerSec": 1_000_000, "MaxBurst": 1_000_000}  # the client limit out
 
 def enable(api: Api, **values: Any) -> None:
     """Rate limits on, with the clock stopped: only the requests counted matter."""
-    api.server.rate_limits = RateLimits(MemoryLimiter(clock=lambda: 0))
+    api.ctx.rate_limits = RateLimits(MemoryLimiter(clock=lambda: 0))
     api.patch_config("RateLimitSettings", Enable=True, **{**WIDE_OPEN, **values})
 
 

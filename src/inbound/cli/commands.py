@@ -29,7 +29,7 @@ from inbound.models import User
 from inbound.services import auth, channels, posts, teams, users
 from inbound.services import config as config_service
 from inbound.services.bootstrap import bootstrap
-from inbound.services.server import Server
+from inbound.services.context import Context
 
 
 @app.command()
@@ -47,7 +47,7 @@ def serve(
     ] = False,
 ) -> None:
     """Apply migrations, create the first admin and team if the database is empty, and serve."""
-    from inbound.web.serve import run
+    from inbound.serve import run
 
     settings = settings_from(database_url, host=host, port=port, site_url=site_url)
     first = run_local(settings, bootstrap)
@@ -64,7 +64,7 @@ def serve(
 def db_migrate(database_url: DatabaseOption = None) -> None:
     """Apply all pending migrations."""
 
-    async def noop(_server: Server) -> None:
+    async def noop(_ctx: Context) -> None:
         return None
 
     run_local(settings_from(database_url), noop)
@@ -81,9 +81,9 @@ def user_create(
 ) -> None:
     """Create a user (optionally a system admin)."""
 
-    async def work(server: Server) -> User:
+    async def work(ctx: Context) -> User:
         return await users.create_user(
-            server,
+            ctx,
             None,
             username=username,
             email=email,
@@ -99,8 +99,8 @@ def user_create(
 def user_list(database_url: DatabaseOption = None) -> None:
     """List users."""
 
-    async def work(server: Server) -> list[User]:
-        return await users.list_users(server, page=0, per_page=10_000)
+    async def work(ctx: Context) -> list[User]:
+        return await users.list_users(ctx, page=0, per_page=10_000)
 
     for user in run_local(settings_from(database_url), work):
         state = "active" if user.is_active else "deactivated"
@@ -111,9 +111,9 @@ def user_list(database_url: DatabaseOption = None) -> None:
 def user_deactivate(username: str, database_url: DatabaseOption = None) -> None:
     """Deactivate a user: their sessions end and their webhooks stop posting."""
 
-    async def work(server: Server) -> User:
-        user = await user_named(server, username)
-        return await users.set_active(server, None, user.id, active=False)
+    async def work(ctx: Context) -> User:
+        user = await user_named(ctx, username)
+        return await users.set_active(ctx, None, user.id, active=False)
 
     user = run_local(settings_from(database_url), work)
     typer.echo(f"Deactivated {user.username}.")
@@ -123,9 +123,9 @@ def user_deactivate(username: str, database_url: DatabaseOption = None) -> None:
 def user_unlock(username: str, database_url: DatabaseOption = None) -> None:
     """Unlock an account locked by failed logins (ServiceSettings.MaximumLoginAttempts)."""
 
-    async def work(server: Server) -> User:
-        user = await user_named(server, username)
-        await auth.unlock(server, None, user.id)
+    async def work(ctx: Context) -> User:
+        user = await user_named(ctx, username)
+        await auth.unlock(ctx, None, user.id)
         return user
 
     user = run_local(settings_from(database_url), work)
@@ -140,9 +140,9 @@ def team_create(
 ) -> None:
     """Create a team with its town-square and off-topic channels."""
 
-    async def work(server: Server) -> Any:
+    async def work(ctx: Context) -> Any:
         return await teams.create_team(
-            server, None, name=name, display_name=display_name or name.title()
+            ctx, None, name=name, display_name=display_name or name.title()
         )
 
     team = run_local(settings_from(database_url), work)
@@ -158,10 +158,10 @@ def team_add_member(
 ) -> None:
     """Add a user to a team (and its default channels)."""
 
-    async def work(server: Server) -> None:
-        found = await teams.get_team_by_name(server, None, team)
-        user = await user_named(server, username)
-        await teams.add_member(server, None, found.id, user.id, admin=admin)
+    async def work(ctx: Context) -> None:
+        found = await teams.get_team_by_name(ctx, None, team)
+        user = await user_named(ctx, username)
+        await teams.add_member(ctx, None, found.id, user.id, admin=admin)
 
     run_local(settings_from(database_url), work)
     typer.echo(f"Added {username} to {team}{' as team admin' if admin else ''}.")
@@ -177,10 +177,10 @@ def channel_create(
     """Create a public (or --private) channel."""
     team_name, channel_name = split_channel_ref(ref)
 
-    async def work(server: Server) -> Any:
-        team = await teams.get_team_by_name(server, None, team_name)
+    async def work(ctx: Context) -> Any:
+        team = await teams.get_team_by_name(ctx, None, team_name)
         return await channels.create_channel(
-            server,
+            ctx,
             None,
             team_id=team.id,
             name=channel_name,
@@ -200,10 +200,10 @@ def channel_add_member(
 ) -> None:
     """Add a team member to a channel."""
 
-    async def work(server: Server) -> None:
-        channel = await channel_named(server, ref)
-        user = await user_named(server, username)
-        await channels.add_member(server, None, channel.id, user.id)
+    async def work(ctx: Context) -> None:
+        channel = await channel_named(ctx, ref)
+        user = await user_named(ctx, username)
+        await channels.add_member(ctx, None, channel.id, user.id)
 
     run_local(settings_from(database_url), work)
     typer.echo(f"Added {username} to {ref}.")
@@ -216,9 +216,9 @@ def channel_archive(
 ) -> None:
     """Archive a channel; its incoming webhooks stop working."""
 
-    async def work(server: Server) -> list[str]:
-        channel = await channel_named(server, ref)
-        return await channels.archive(server, None, channel.id)
+    async def work(ctx: Context) -> list[str]:
+        channel = await channel_named(ctx, ref)
+        return await channels.archive(ctx, None, channel.id)
 
     hooks = run_local(settings_from(database_url), work)
     typer.echo(f"Archived {ref}; disabled {len(hooks)} incoming webhook(s).")
@@ -231,8 +231,8 @@ def config_get(
 ) -> None:
     """Print one setting, or the whole config as JSON."""
 
-    async def work(server: Server) -> Any:
-        config = await config_service.get_config(server, None)
+    async def work(ctx: Context) -> Any:
+        config = await config_service.get_config(ctx, None)
         return config.get(name) if name else config.document
 
     value = run_local(settings_from(database_url), work)
@@ -243,9 +243,9 @@ def config_get(
 def config_set(name: str, value: str, database_url: DatabaseOption = None) -> None:
     """Change one setting; a running server picks it up within a second."""
 
-    async def work(server: Server) -> Any:
+    async def work(ctx: Context) -> Any:
         typed = setting_value(name, value)
-        return (await config_service.set_value(server, name, typed)).get(name)
+        return (await config_service.set_value(ctx, name, typed)).get(name)
 
     stored = run_local(settings_from(database_url), work)
     typer.echo(f"{name} = {orjson.dumps(stored).decode()}")
@@ -278,12 +278,12 @@ def post_create(
 ) -> None:
     """Post a message to a channel as a user."""
 
-    async def work(server: Server) -> Any:
-        channel = await channel_named(server, ref)
-        author = await user_named(server, as_user)
+    async def work(ctx: Context) -> Any:
+        channel = await channel_named(ctx, ref)
+        author = await user_named(ctx, as_user)
         if not message.strip():
             raise BadRequest("api.post.create_post.empty.app_error", "The message is empty.")
-        return await posts.create_post(server, author, channel_id=channel.id, message=message)
+        return await posts.create_post(ctx, author, channel_id=channel.id, message=message)
 
     post = run_local(settings_from(database_url), work)
     typer.echo(f"Posted {post.id} to {ref}.")

@@ -12,8 +12,9 @@ import typer
 
 from inbound.errors import AppError
 from inbound.models import User
+from inbound.runtime import Runtime
 from inbound.services import channels, teams, users
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.settings import Settings
 
 T = TypeVar("T")
@@ -47,16 +48,16 @@ def settings_from(database_url: str | None = None, **overrides: Any) -> Settings
     return Settings.from_env().with_overrides(database_url=database_url, **overrides)
 
 
-def run_local(settings: Settings, work: Callable[[Server], Awaitable[T]]) -> T:
+def run_local(settings: Settings, work: Callable[[Context], Awaitable[T]]) -> T:
     """Run ``work`` against the database in local mode; an ``AppError`` exits with code 1."""
 
     async def go() -> T:
-        server = Server(settings)
+        runtime = Runtime(settings)
         try:
-            await server.start(background=False)
-            return await work(server)
+            await runtime.start(serving=False)
+            return await work(runtime.context)
         finally:
-            await server.stop()
+            await runtime.stop()
 
     try:
         return asyncio.run(go())
@@ -69,8 +70,8 @@ def echo_json(value: Any) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
-async def user_named(server: Server, username: str) -> User:
-    return await users.get_user_by_username(server, username)
+async def user_named(ctx: Context, username: str) -> User:
+    return await users.get_user_by_username(ctx, username)
 
 
 def split_channel_ref(ref: str) -> tuple[str, str]:
@@ -80,7 +81,7 @@ def split_channel_ref(ref: str) -> tuple[str, str]:
     return team, channel
 
 
-async def channel_named(server: Server, ref: str) -> Any:
+async def channel_named(ctx: Context, ref: str) -> Any:
     team_name, channel_name = split_channel_ref(ref)
-    team = await teams.get_team_by_name(server, None, team_name)
-    return await channels.get_channel_by_name(server, None, team.id, channel_name)
+    team = await teams.get_team_by_name(ctx, None, team_name)
+    return await channels.get_channel_by_name(ctx, None, team.id, channel_name)

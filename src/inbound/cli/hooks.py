@@ -17,17 +17,17 @@ from inbound.cli.common import (
 )
 from inbound.models import IncomingHook
 from inbound.services import hooks, teams
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.settings import Settings
 
 
-def hook_url(server: Server, hook_id: str) -> str:
-    return f"{server.site_url}/hooks/{hook_id}"
+def hook_url(ctx: Context, hook_id: str) -> str:
+    return f"{ctx.site_url}/hooks/{hook_id}"
 
 
-def print_hook(server: Server, hook: IncomingHook) -> None:
+def print_hook(ctx: Context, hook: IncomingHook) -> None:
     typer.echo(f"id:         {hook.id}")
-    typer.echo(f"url:        {hook_url(server, hook.id)}")
+    typer.echo(f"url:        {hook_url(ctx, hook.id)}")
     typer.echo(f"name:       {hook.display_name}")
     typer.echo(f"channel:    {hook.channel_id} (team {hook.team_id})")
     typer.echo(f"locked:     {str(hook.channel_locked).lower()}  format: {hook.message_format}")
@@ -82,9 +82,9 @@ def hook_create(
 ) -> None:
     """Create an incoming webhook and print its URL."""
 
-    async def work(server: Server) -> None:
-        target = await channel_named(server, channel)
-        creator = await user_named(server, owner or server.settings.admin_username)
+    async def work(ctx: Context) -> None:
+        target = await channel_named(ctx, channel)
+        creator = await user_named(ctx, owner or ctx.settings.admin_username)
         fields = hooks.HookFields(
             channel_id=target.id,
             display_name=display_name,
@@ -96,12 +96,12 @@ def hook_create(
             rate_limit_per_sec=rate_limit_per_sec or 0,
             rate_limit_burst=rate_limit_burst or 0,
         )
-        hook = await hooks.create_hook(server, None, fields, user_id=creator.id)
-        print_hook(server, hook)
+        hook = await hooks.create_hook(ctx, None, fields, user_id=creator.id)
+        print_hook(ctx, hook)
         typer.echo("\nTry it:")
         typer.echo(
             "  curl -i -X POST -H 'Content-Type: application/json' "
-            f"""-d '{{"text": "Hello from inbound"}}' {hook_url(server, hook.id)}"""
+            f"""-d '{{"text": "Hello from inbound"}}' {hook_url(ctx, hook.id)}"""
         )
 
     run_local(settings_from(database_url), work)
@@ -114,11 +114,11 @@ def hook_list(
 ) -> None:
     """List incoming webhooks."""
 
-    async def work(server: Server) -> None:
-        team_id = (await teams.get_team_by_name(server, None, team)).id if team else ""
-        page = await hooks.list_hooks(server, None, team_id=team_id, per_page=200)
+    async def work(ctx: Context) -> None:
+        team_id = (await teams.get_team_by_name(ctx, None, team)).id if team else ""
+        page = await hooks.list_hooks(ctx, None, team_id=team_id, per_page=200)
         for hook in page.hooks:
-            typer.echo(f"{hook.id}  {hook.display_name or '-':24}  {hook_url(server, hook.id)}")
+            typer.echo(f"{hook.id}  {hook.display_name or '-':24}  {hook_url(ctx, hook.id)}")
 
     run_local(settings_from(database_url), work)
 
@@ -127,8 +127,8 @@ def hook_list(
 def hook_show(hook_id: str, database_url: DatabaseOption = None) -> None:
     """Show one incoming webhook."""
 
-    async def work(server: Server) -> None:
-        print_hook(server, await hooks.get_hook(server, None, hook_id))
+    async def work(ctx: Context) -> None:
+        print_hook(ctx, await hooks.get_hook(ctx, None, hook_id))
 
     run_local(settings_from(database_url), work)
 
@@ -149,8 +149,8 @@ def hook_update(
 ) -> None:
     """Change an incoming webhook (only the options given)."""
 
-    async def work(server: Server) -> None:
-        channel_id = (await channel_named(server, channel)).id if channel else None
+    async def work(ctx: Context) -> None:
+        channel_id = (await channel_named(ctx, channel)).id if channel else None
         patch = hooks.HookPatch(
             channel_id=channel_id,
             display_name=display_name,
@@ -162,7 +162,7 @@ def hook_update(
             rate_limit_per_sec=rate_limit_per_sec,
             rate_limit_burst=rate_limit_burst,
         )
-        print_hook(server, await hooks.update_hook(server, None, hook_id, patch))
+        print_hook(ctx, await hooks.update_hook(ctx, None, hook_id, patch))
 
     run_local(settings_from(database_url), work)
 
@@ -171,8 +171,8 @@ def hook_update(
 def hook_delete(hook_id: str, database_url: DatabaseOption = None) -> None:
     """Delete an incoming webhook; its URL stops working."""
 
-    async def work(server: Server) -> None:
-        await hooks.delete_hook(server, None, hook_id)
+    async def work(ctx: Context) -> None:
+        await hooks.delete_hook(ctx, None, hook_id)
 
     run_local(settings_from(database_url), work)
     typer.echo(f"Deleted hook {hook_id}.")
@@ -182,10 +182,10 @@ def hook_delete(hook_id: str, database_url: DatabaseOption = None) -> None:
 def hook_regenerate(hook_id: str, database_url: DatabaseOption = None) -> None:
     """Give a hook a new URL; the old one keeps working for the grace period."""
 
-    async def work(server: Server) -> None:
-        hook = await hooks.regenerate_hook(server, None, hook_id)
-        grace = server.config.service.incoming_webhook_key_grace_period_seconds
-        print_hook(server, hook)
+    async def work(ctx: Context) -> None:
+        hook = await hooks.regenerate_hook(ctx, None, hook_id)
+        grace = ctx.config.service.incoming_webhook_key_grace_period_seconds
+        print_hook(ctx, hook)
         typer.echo(f"The old URL keeps posting for {grace} seconds.")
 
     run_local(settings_from(database_url), work)
@@ -202,7 +202,9 @@ def hook_send(
     key: Annotated[str, typer.Argument(help="The hook's key, or its full URL.")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     content_type: Annotated[str | None, typer.Option("--content-type")] = None,
-    url: Annotated[str | None, typer.Option("--url", help="Server URL (default: SiteURL).")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Context URL (default: SiteURL).")
+    ] = None,
 ) -> None:
     """POST a payload file to a hook, as an integration would, and print the answer.
 

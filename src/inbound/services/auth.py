@@ -9,8 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from inbound.errors import BadRequest, Forbidden, NotFound, RateLimited, Unauthorized
 from inbound.models import AccessToken, Session, User, new_id, now_ms
+from inbound.services.context import Context
 from inbound.services.permissions import require_system_admin
-from inbound.services.server import Server
 from inbound.store import users as user_store
 
 # OWASP's argon2id baseline (19 MiB, 2 passes): strong, and quick enough for a login.
@@ -34,17 +34,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-async def hash_password_off_loop(server: Server, password: str) -> str:
+async def hash_password_off_loop(ctx: Context, password: str) -> str:
     """argon2 costs ~20–40 ms of CPU: it runs in the server's password pool, never on the
     event loop (argon2-cffi releases the GIL while it hashes)."""
-    return await asyncio.get_running_loop().run_in_executor(
-        server.password_pool, hash_password, password
-    )
+    return await asyncio.get_running_loop().run_in_executor(ctx.passwords, hash_password, password)
 
 
-async def verify_password_off_loop(server: Server, password_hash: str, password: str) -> bool:
+async def verify_password_off_loop(ctx: Context, password_hash: str, password: str) -> bool:
     return await asyncio.get_running_loop().run_in_executor(
-        server.password_pool, verify_password, password_hash or _NOBODY_HASH, password
+        ctx.passwords, verify_password, password_hash or _NOBODY_HASH, password
     )
 
 
@@ -75,87 +73,87 @@ def _throttled(wait: int) -> RateLimited:
 
 
 async def login(
-    server: Server, login_id: str, password: str, *, address: str = ""
+    ctx: Context, login_id: str, password: str, *, address: str = ""
 ) -> tuple[User, Session]:
     """Every attempt costs the same, whether the name is unknown, known or locked: one lookup,
     then one argon2 verify and, at the same time, the write that counts the attempt (it
     matches no row for unknown and locked names, and its commit hides behind the verify).
     Only the answer differs, as in Mattermost: a locked account says so."""
-    wait = server.login_throttle.take(address)
+    wait = ctx.login_throttle.take(address)
     if wait:
         raise _throttled(wait)
-    user = await _find_login(server, login_id)
+    user = await _find_login(ctx, login_id)
     counted, matches = await asyncio.gather(
-        _count_attempt(server, user),
-        verify_password_off_loop(server, user.password_hash if user else "", password),
+        _count_attempt(ctx, user),
+        verify_password_off_loop(ctx, user.password_hash if user else "", password),
     )
     if user is not None and not counted:
         raise _locked()
     if user is None or not matches:
         raise _bad_login()
-    server.login_throttle.give_back(address)
+    ctx.login_throttle.give_back(address)
     if not user.is_active:
         raise Unauthorized(
             "api.user.login.inactive.app_error",
             "Login failed because your account has been deactivated.",
         )
-    return user, await _start_session(server, user)
+    return user, await _start_session(ctx, user)
 
 
-async def _find_login(server: Server, login_id: str) -> User | None:
-    async with server.db.connect() as conn:
+async def _find_login(ctx: Context, login_id: str) -> User | None:
+    async with ctx.db.connect() as conn:
         user = await user_store.get_user_by_username(conn, login_id)
         if user is None and "@" in login_id:
             user = await user_store.get_user_by_email(conn, login_id)
     return user
 
 
-async def _count_attempt(server: Server, user: User | None) -> bool:
+async def _count_attempt(ctx: Context, user: User | None) -> bool:
     """Count this attempt before the password is known, unless the account is locked; whether
     it was counted (False: unknown or locked). Counting first means concurrent attempts can
     never pass ``MaximumLoginAttempts``; a good password sets the count back to 0."""
-    maximum = server.config.service.maximum_login_attempts
-    async with server.db.begin() as conn:
+    maximum = ctx.config.service.maximum_login_attempts
+    async with ctx.db.begin() as conn:
         return await user_store.count_login_attempt(
             conn, user.id if user else "", now=now_ms(), maximum=maximum, window_ms=LOCK_MS
         )
 
 
-async def _start_session(server: Server, user: User) -> Session:
+async def _start_session(ctx: Context, user: User) -> Session:
     """A good password: the failures are forgotten and a session starts."""
-    hours = server.config.service.session_length_web_in_hours
+    hours = ctx.config.service.session_length_web_in_hours
     now = now_ms()
     session = Session(new_id(), new_id(), user.id, now, now + hours * 3_600_000)
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         await user_store.reset_login_attempts(conn, user.id)
         await user_store.insert_session(conn, session)
     user.failed_attempts = user.last_failed_at = 0
     return session
 
 
-async def unlock(server: Server, actor: User | None, user_id: str) -> None:
+async def unlock(ctx: Context, actor: User | None, user_id: str) -> None:
     """Mattermost's ``POST /users/{id}/reset_failed_attempts``: system admins (``actor`` None:
     local mode) set a user's failed logins back to 0, which unlocks the account."""
     if actor is not None:
         require_system_admin(actor)
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         if not await user_store.reset_login_attempts(conn, user_id):
             raise NotFound("app.user.missing_account.const", "Unable to find the user.")
 
 
-async def logout(server: Server, token: str) -> None:
-    async with server.db.begin() as conn:
+async def logout(ctx: Context, token: str) -> None:
+    async with ctx.db.begin() as conn:
         await user_store.delete_session_by_token(conn, token)
 
 
-async def user_for_token(server: Server, token: str) -> User:
+async def user_for_token(ctx: Context, token: str) -> User:
     """The active user behind a session token or a personal access token."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         session = await user_store.get_session_by_token(conn, token)
         user_id = ""
         if session is not None and session.expires_at > now_ms():
             user_id = session.user_id
-        elif session is None and server.config.service.enable_user_access_tokens:
+        elif session is None and ctx.config.service.enable_user_access_tokens:
             access = await user_store.get_access_token(conn, token)
             user_id = access.user_id if access is not None and access.is_active else ""
         user = await user_store.get_user_by_id(conn, user_id) if user_id else None
@@ -168,9 +166,9 @@ async def user_for_token(server: Server, token: str) -> User:
 
 
 async def create_access_token(
-    server: Server, actor: User, user_id: str, description: str
+    ctx: Context, actor: User, user_id: str, description: str
 ) -> AccessToken:
-    if not server.config.service.enable_user_access_tokens:
+    if not ctx.config.service.enable_user_access_tokens:
         raise Forbidden(
             "api.user.create_user_access_token.disabled", "Personal access tokens are disabled."
         )
@@ -182,7 +180,7 @@ async def create_access_token(
         raise BadRequest(
             "model.user_access_token.is_valid.description.app_error", "A description is required."
         )
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         if await user_store.get_user_by_id(conn, user_id) is None:
             raise NotFound("app.user.missing_account.const", "Unable to find the user.")
         token = AccessToken(new_id(), new_id(), user_id, description.strip()[:512])

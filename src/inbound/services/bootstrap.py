@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from inbound.services import teams as team_service
 from inbound.services import users as user_service
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.store import users as user_store
 
 
@@ -18,15 +18,15 @@ class FirstStart:
     team_name: str
 
 
-async def bootstrap(server: Server) -> FirstStart | None:
+async def bootstrap(ctx: Context) -> FirstStart | None:
     """Create the admin, team and channels on an empty database; ``None`` when not empty."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         if await user_store.count_users(conn):
             return None
-    settings = server.settings
+    settings = ctx.settings
     generated = "" if settings.admin_password else secrets.token_urlsafe(12)
     admin = await user_service.create_user(
-        server,
+        ctx,
         None,
         username=settings.admin_username,
         email=settings.admin_email,
@@ -34,6 +34,6 @@ async def bootstrap(server: Server) -> FirstStart | None:
         system_admin=True,
     )
     team = await team_service.create_team(
-        server, admin, name=settings.team_name, display_name=settings.team_name.title()
+        ctx, admin, name=settings.team_name, display_name=settings.team_name.title()
     )
     return FirstStart(admin.username, generated, team.name)

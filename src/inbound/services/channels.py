@@ -19,6 +19,8 @@ from inbound.models import (
     new_id,
     now_ms,
 )
+from inbound.services.changes import ChannelChanged
+from inbound.services.context import Context
 from inbound.services.events import ChannelViewed
 from inbound.services.permissions import (
     CREATE_PRIVATE_CHANNEL,
@@ -30,7 +32,6 @@ from inbound.services.permissions import (
     readable_team,
     require_team_permission,
 )
-from inbound.services.server import Server
 from inbound.store import channels as channel_store
 from inbound.store import hooks as hook_store
 from inbound.store import teams as team_store
@@ -49,7 +50,7 @@ def direct_channel_name(user_a: str, user_b: str) -> str:
 
 
 async def create_channel(
-    server: Server,
+    ctx: Context,
     actor: User | None,
     *,
     team_id: str,
@@ -75,12 +76,12 @@ async def create_channel(
     channel = Channel(new_id(), team_id, name, display_name.strip(), channel_type, now, now)
     channel.purpose, channel.header = purpose[:250], header[:1024]
     channel.creator_id = actor.id if actor else ""
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         if await team_store.get_team_by_id(conn, team_id) is None:
             raise NotFound("app.team.get.find.app_error", "Unable to find the team.")
         if actor is not None:
             wanted = CREATE_PUBLIC_CHANNEL if channel_type == OPEN else CREATE_PRIVATE_CHANNEL
-            await require_team_permission(conn, server.config, actor, team_id, wanted)
+            await require_team_permission(conn, ctx.config, actor, team_id, wanted)
         if await channel_store.get_channel_by_name(conn, team_id, name) is not None:
             raise BadRequest(
                 "store.sql_channel.save_channel.exists.app_error",
@@ -93,15 +94,13 @@ async def create_channel(
     return channel
 
 
-async def get_channel(server: Server, actor: User, channel_id: str) -> Channel:
-    async with server.db.connect() as conn:
+async def get_channel(ctx: Context, actor: User, channel_id: str) -> Channel:
+    async with ctx.db.connect() as conn:
         return await readable_channel(conn, actor, channel_id)
 
 
-async def get_channel_by_name(
-    server: Server, actor: User | None, team_id: str, name: str
-) -> Channel:
-    async with server.db.connect() as conn:
+async def get_channel_by_name(ctx: Context, actor: User | None, team_id: str, name: str) -> Channel:
+    async with ctx.db.connect() as conn:
         channel = await channel_store.get_channel_by_name(conn, team_id, name)
         if channel is None:
             raise channel_not_found()
@@ -111,52 +110,52 @@ async def get_channel_by_name(
 
 
 async def list_public(
-    server: Server, actor: User, team_id: str, *, page: int, per_page: int
+    ctx: Context, actor: User, team_id: str, *, page: int, per_page: int
 ) -> list[Channel]:
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         await readable_team(conn, actor, team_id)
         return await channel_store.list_public_channels(
             conn, team_id, offset=page * per_page, limit=per_page
         )
 
 
-async def can_read(server: Server, user: User, channel_id: str) -> bool:
+async def can_read(ctx: Context, user: User, channel_id: str) -> bool:
     """Whether live events of this channel may reach the user (no error: events are dropped)."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         channel = await channel_store.get_channel_by_id(conn, channel_id)
         return channel is not None and await can_read_channel(conn, user, channel)
 
 
-async def linkable_names(server: Server, actor: User, team_id: str) -> frozenset[str]:
+async def linkable_names(ctx: Context, actor: User, team_id: str) -> frozenset[str]:
     """The channel names a ``~name`` in the actor's posts links to: the team's public channels
     (the first thousand) and the actor's own, direct messages aside."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         public = await channel_store.list_public_channels(conn, team_id, limit=1000)
         mine = await channel_store.list_channels_for_user(conn, actor.id, team_id)
     return frozenset(c.name for c in (*public, *mine) if not c.is_direct)
 
 
 async def memberships(
-    server: Server, actor: User, channel_ids: list[str]
+    ctx: Context, actor: User, channel_ids: list[str]
 ) -> dict[str, ChannelMember]:
     """The actor's membership (unread and mention counts) of each of these channels they belong
     to, by channel id."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         found = await channel_store.get_members_for_user(conn, actor.id, channel_ids)
     return {m.channel_id: m for m in found}
 
 
-async def list_for_user(server: Server, actor: User, user_id: str, team_id: str) -> list[Channel]:
+async def list_for_user(ctx: Context, actor: User, user_id: str, team_id: str) -> list[Channel]:
     if actor.id != user_id and not actor.is_system_admin:
         raise permission_denied()
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         return await channel_store.list_channels_for_user(conn, user_id, team_id)
 
 
 async def add_member(
-    server: Server, actor: User | None, channel_id: str, user_id: str
+    ctx: Context, actor: User | None, channel_id: str, user_id: str
 ) -> ChannelMember:
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         channel = await channel_store.get_channel_by_id(conn, channel_id)
         if channel is None:
             raise channel_not_found()
@@ -187,8 +186,8 @@ async def add_member(
     return found
 
 
-async def remove_member(server: Server, actor: User, channel_id: str, user_id: str) -> None:
-    async with server.db.begin() as conn:
+async def remove_member(ctx: Context, actor: User, channel_id: str, user_id: str) -> None:
+    async with ctx.db.begin() as conn:
         channel = await readable_channel(conn, actor, channel_id)
         if channel.is_direct:
             raise BadRequest(
@@ -200,24 +199,24 @@ async def remove_member(server: Server, actor: User, channel_id: str, user_id: s
                 "api.channel.remove.default.app_error",
                 f"Members cannot leave the {channel.name} channel.",
             )
-        if actor.id != user_id and not await _can_manage(server, actor, channel):
+        if actor.id != user_id and not await _can_manage(ctx, actor, channel):
             raise permission_denied()
         if not await channel_store.delete_channel_member(conn, channel_id, user_id):
             raise NotFound("app.channel.get_member.missing.app_error", "The user is not a member.")
 
 
 async def list_members(
-    server: Server, actor: User, channel_id: str, *, page: int, per_page: int
+    ctx: Context, actor: User, channel_id: str, *, page: int, per_page: int
 ) -> list[ChannelMember]:
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         await readable_channel(conn, actor, channel_id)
         return await channel_store.list_channel_members(
             conn, channel_id, offset=page * per_page, limit=per_page
         )
 
 
-async def get_member(server: Server, actor: User, channel_id: str, user_id: str) -> ChannelMember:
-    async with server.db.connect() as conn:
+async def get_member(ctx: Context, actor: User, channel_id: str, user_id: str) -> ChannelMember:
+    async with ctx.db.connect() as conn:
         await readable_channel(conn, actor, channel_id)
         member = await channel_store.get_channel_member(conn, channel_id, user_id)
     if member is None:
@@ -226,7 +225,7 @@ async def get_member(server: Server, actor: User, channel_id: str, user_id: str)
 
 
 async def get_or_create_direct(
-    server: Server, actor: User | None, user_a: str, user_b: str
+    ctx: Context, actor: User | None, user_a: str, user_b: str
 ) -> tuple[Channel, bool]:
     """The DM channel of two users (a user may DM themselves); ``True`` when just created."""
     if not (is_valid_id(user_a) and is_valid_id(user_b)):
@@ -234,7 +233,7 @@ async def get_or_create_direct(
     if actor is not None and actor.id not in (user_a, user_b) and not actor.is_system_admin:
         raise permission_denied()
     name = direct_channel_name(user_a, user_b)
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         existing = await channel_store.get_channel_by_name(conn, "", name)
         if existing is not None:
             return existing, False
@@ -252,19 +251,19 @@ async def get_or_create_direct(
     return channel, True
 
 
-async def _can_manage(server: Server, actor: User, channel: Channel) -> bool:
+async def _can_manage(ctx: Context, actor: User, channel: Channel) -> bool:
     if actor.is_system_admin:
         return True
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         member = await channel_store.get_channel_member(conn, channel.id, actor.id)
         if member is not None and CHANNEL_ADMIN in member.roles.split():
             return True
-        return await has_team_permission(conn, server.config, actor, channel.team_id, MANAGE_TEAM)
+        return await has_team_permission(conn, ctx.config, actor, channel.team_id, MANAGE_TEAM)
 
 
-async def archive(server: Server, actor: User | None, channel_id: str) -> list[str]:
+async def archive(ctx: Context, actor: User | None, channel_id: str) -> list[str]:
     """Archive the channel and disable its incoming webhooks; returns the disabled hook ids."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         channel = await channel_store.get_channel_by_id(conn, channel_id)
     if channel is None or channel.delete_at:
         raise channel_not_found()
@@ -273,14 +272,14 @@ async def archive(server: Server, actor: User | None, channel_id: str) -> list[s
             "api.channel.delete_channel.cannot.app_error",
             f"The {channel.name or 'direct message'} channel cannot be archived.",
         )
-    if actor is not None and not await _can_manage(server, actor, channel):
+    if actor is not None and not await _can_manage(ctx, actor, channel):
         raise permission_denied()
     now = now_ms()
-    async with server.db.begin() as conn:
+    async with ctx.mutate() as (conn, changed):
         hook_ids = await hook_store.list_hook_ids_by_channel(conn, channel_id)
         await channel_store.update_channel(conn, channel_id, delete_at=now, update_at=now)
         await hook_store.delete_hooks_by_channel(conn, channel_id, at=now)
-    server.hooks_changed()
+        changed(ChannelChanged(channel_id))
     return hook_ids
 
 
@@ -292,10 +291,10 @@ class Unread:
     mention_count: int
 
 
-async def unread(server: Server, actor: User, user_id: str, channel_id: str) -> Unread:
+async def unread(ctx: Context, actor: User, user_id: str, channel_id: str) -> Unread:
     if actor.id != user_id and not actor.is_system_admin:
         raise permission_denied()
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         channel = await readable_channel(conn, actor, channel_id)
         member = await channel_store.get_channel_member(conn, channel_id, user_id)
     if member is None:
@@ -308,13 +307,13 @@ async def unread(server: Server, actor: User, user_id: str, channel_id: str) -> 
     )
 
 
-async def view(server: Server, actor: User, user_id: str, channel_id: str) -> None:
+async def view(ctx: Context, actor: User, user_id: str, channel_id: str) -> None:
     """Mark the channel read for the user (Mattermost's ``channels/members/{id}/view``)."""
     if actor.id != user_id:
         raise permission_denied()
     if not channel_id:
         return
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         channel = await readable_channel(conn, actor, channel_id)
         await channel_store.mark_channel_viewed(conn, channel.id, user_id, at=now_ms())
-    server.events.publish(ChannelViewed(user_id, channel_id))
+    ctx.events.publish(ChannelViewed(user_id, channel_id))

@@ -1,8 +1,9 @@
 """Resolved hooks by key, kept in memory so the hot path skips three lookups per request.
 
-Entries are dropped at once when a hook, its channel or its creator changes through this
-process (``Server.hooks_changed``), and refreshed every ``TTL_SECONDS`` to see changes made
-elsewhere (the CLI, another node; the server's change poller also clears the cache on those).
+Entries are dropped at once when their hook, channel, creator or team changes (``forget``
+follows the change stream, ``inbound.services.changes``), and refreshed every ``TTL_SECONDS`` as
+a safety net; a change made elsewhere (the CLI, another process) arrives as ``ChangedElsewhere``
+and drops everything.
 One lookup per key runs at a time: when an entry expires under load, the requests that find it
 stale keep using it while a single refresh runs, instead of all querying the database at once.
 
@@ -22,6 +23,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from inbound.models import Channel, IncomingHook, User
+from inbound.services.changes import (
+    Change,
+    ChangedElsewhere,
+    ChannelChanged,
+    HookChanged,
+    TeamChanged,
+    UserChanged,
+)
 
 TTL_SECONDS = 2.0
 MISSING_TTL_SECONDS = 60.0
@@ -58,6 +67,7 @@ class HookCache:
     _missing: dict[str, float] = field(default_factory=dict)  # key → unknown until
     _budgets: dict[str, tuple[float, float]] = field(default_factory=dict)  # address → (tokens, at)
     missing_ttl: float = MISSING_TTL_SECONDS
+    _generation: int = 0  # moves on every forget: a load under way then stores nothing
 
     async def get(self, key: str, load: Loader, *, address: str = "") -> ResolvedHook | None:
         """The hook for ``key``, or ``None`` when no hook has it (answered from memory when
@@ -105,7 +115,7 @@ class HookCache:
     async def _load(self, key: str, load: Loader) -> ResolvedHook | None:
         future: asyncio.Future[ResolvedHook | None] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
-        generation = id(self._entries)
+        generation = self._generation
         try:
             resolved = await load(key)
         except BaseException as error:
@@ -123,7 +133,7 @@ class HookCache:
             raise
         finally:
             self._loading.pop(key, None)
-        if generation == id(self._entries):  # not cleared while loading
+        if generation == self._generation:  # nothing was forgotten while loading
             self._remember(key, resolved)
         future.set_result(resolved)
         return resolved
@@ -139,6 +149,36 @@ class HookCache:
         self._entries[key] = (time.monotonic() + self.ttl, resolved)
 
     def clear(self) -> None:
-        """Forget everything now (a new dict, so loads already under way are not stored)."""
+        """Forget everything now (loads already under way store nothing)."""
+        self._generation += 1
         self._entries = {}
         self._missing = {}
+
+    def forget(self, change: Change) -> None:
+        """Drop the entries ``change`` may have made wrong; other changes leave the cache be."""
+        if isinstance(change, ChangedElsewhere):
+            self.clear()
+            return
+        if not isinstance(change, HookChanged | ChannelChanged | UserChanged | TeamChanged):
+            return
+        self._generation += 1
+        self._missing = {}  # cheap to relearn; a key's verdict may depend on what changed
+        stale = [key for key, (_, entry) in self._entries.items() if _depends(entry, change)]
+        for key in stale:
+            del self._entries[key]
+
+
+def _depends(entry: ResolvedHook, change: Change) -> bool:
+    hook = entry.hook
+    match change:
+        case HookChanged(hook_id):
+            return hook.id == hook_id
+        case ChannelChanged(channel_id):
+            return channel_id == hook.channel_id or (
+                entry.channel is not None and entry.channel.id == channel_id
+            )
+        case UserChanged(user_id):
+            return hook.user_id == user_id
+        case TeamChanged(team_id):
+            return hook.team_id == team_id
+    return True

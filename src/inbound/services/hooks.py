@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.config import Config
 from inbound.errors import BadRequest, Disabled, NotFound, invalid_param, permission_denied
 from inbound.models import OPEN, Channel, IncomingHook, User, is_valid_id, new_id, now_ms
+from inbound.services.changes import HookChanged
+from inbound.services.context import Context
 from inbound.services.permissions import (
     BYPASS_CHANNEL_LOCK,
     MANAGE_OTHERS_HOOKS,
@@ -23,7 +25,6 @@ from inbound.services.permissions import (
     has_team_permission,
     is_channel_member,
 )
-from inbound.services.server import Server
 from inbound.store import channels as channel_store
 from inbound.store import hooks as hook_store
 from inbound.store import users as user_store
@@ -172,15 +173,15 @@ async def _check_channel_access(
 
 
 async def create_hook(
-    server: Server, actor: User | None, fields: HookFields, *, user_id: str = ""
+    ctx: Context, actor: User | None, fields: HookFields, *, user_id: str = ""
 ) -> IncomingHook:
     """``user_id`` names the owner (default: ``actor``; required when ``actor`` is None, the
     CLI's local mode)."""
-    config = server.config
+    config = ctx.config
     check_enabled(config)
     check_values(fields)
     owner_id = user_id or (actor.id if actor else "")
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         channel = await _hook_channel(conn, fields.channel_id)
         if actor is not None:
             await _check_channel_access(conn, config, actor, channel)
@@ -237,10 +238,10 @@ async def _managed_hook(
     return hook
 
 
-async def get_hook(server: Server, actor: User | None, hook_id: str) -> IncomingHook:
-    check_enabled(server.config)
-    async with server.db.connect() as conn:
-        return await _managed_hook(conn, server.config, actor, hook_id)
+async def get_hook(ctx: Context, actor: User | None, hook_id: str) -> IncomingHook:
+    check_enabled(ctx.config)
+    async with ctx.db.connect() as conn:
+        return await _managed_hook(conn, ctx.config, actor, hook_id)
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class HookPage:
 
 
 async def list_hooks(
-    server: Server,
+    ctx: Context,
     actor: User | None,
     *,
     team_id: str = "",
@@ -258,11 +259,11 @@ async def list_hooks(
     per_page: int = 60,
     include_total_count: bool = False,
 ) -> HookPage:
-    config = server.config
+    config = ctx.config
     check_enabled(config)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     user_id = ""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         if actor is not None and team_id:
             if not await has_team_permission(conn, config, actor, team_id, MANAGE_OWN_HOOKS):
                 raise permission_denied()
@@ -284,11 +285,11 @@ async def list_hooks(
 
 
 async def update_hook(
-    server: Server, actor: User | None, hook_id: str, patch: HookPatch
+    ctx: Context, actor: User | None, hook_id: str, patch: HookPatch
 ) -> IncomingHook:
-    config = server.config
+    config = ctx.config
     check_enabled(config)
-    async with server.db.begin() as conn:
+    async with ctx.mutate() as (conn, changed):
         hook = await _managed_hook(conn, config, actor, hook_id)
         if patch.team_id not in (None, "", hook.team_id):
             raise team_mismatch()
@@ -312,25 +313,25 @@ async def update_hook(
         await hook_store.update_hook(
             conn, hook.id, update_at=hook.update_at, **fields.apply_to(hook)
         )
-    server.hooks_changed()
+        changed(HookChanged(hook.id))
     return hook
 
 
-async def delete_hook(server: Server, actor: User | None, hook_id: str) -> None:
-    check_enabled(server.config)
-    async with server.db.begin() as conn:
-        hook = await _managed_hook(conn, server.config, actor, hook_id)
+async def delete_hook(ctx: Context, actor: User | None, hook_id: str) -> None:
+    check_enabled(ctx.config)
+    async with ctx.mutate() as (conn, changed):
+        hook = await _managed_hook(conn, ctx.config, actor, hook_id)
         now = now_ms()
         await hook_store.update_hook(conn, hook.id, delete_at=now, update_at=now)
-    server.hooks_changed()
+        changed(HookChanged(hook.id))
 
 
-async def regenerate_hook(server: Server, actor: User | None, hook_id: str) -> IncomingHook:
+async def regenerate_hook(ctx: Context, actor: User | None, hook_id: str) -> IncomingHook:
     """Give the hook a new id (its URL key); the old key keeps posting for the grace period."""
-    config = server.config
+    config = ctx.config
     check_enabled(config)
     grace_ms = config.service.incoming_webhook_key_grace_period_seconds * 1000
-    async with server.db.begin() as conn:
+    async with ctx.mutate() as (conn, changed):
         old = await _managed_hook(conn, config, actor, hook_id)
         now = now_ms()
         fresh = replace(old, id=new_id(), update_at=now)
@@ -340,5 +341,5 @@ async def regenerate_hook(server: Server, actor: User | None, hook_id: str) -> I
             await hook_store.retire_key(
                 conn, key=old.id, hook_id=fresh.id, expire_at=now + grace_ms
             )
-    server.hooks_changed()
+        changed(HookChanged(old.id))
     return fresh

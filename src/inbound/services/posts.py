@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
+from inbound.services.context import Context
 from inbound.services.events import PostDeleted, PostEdited
 from inbound.services.permissions import (
     DELETE_OTHERS_POSTS,
     has_team_permission,
     readable_channel,
 )
-from inbound.services.server import Server
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
@@ -75,7 +75,7 @@ async def check_root(conn: AsyncConnection, channel: Channel, root_id: str) -> N
 
 
 async def create_post(
-    server: Server,
+    ctx: Context,
     actor: User,
     *,
     channel_id: str,
@@ -83,14 +83,14 @@ async def create_post(
     root_id: str = "",
     props: Any = None,
 ) -> Post:
-    limit = server.config.service.post_message_max_runes
+    limit = ctx.config.service.post_message_max_runes
     if len(message) > limit:
         raise BadRequest(
             "model.post.is_valid.msg.app_error", f"The message is longer than {limit} characters."
         )
     if not message.strip() and not props:
         raise BadRequest("api.post.create_post.empty.app_error", "The message is empty.")
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         channel = await writable_channel(conn, actor, channel_id)
         await check_root(conn, channel, root_id)
         mentions = find_mentions(message)
@@ -109,7 +109,7 @@ async def create_post(
         viewed_by=actor.id,
         sender_name=actor.username,
     )
-    await server.writer.write(batch)
+    await ctx.writer.write(batch)
     return post
 
 
@@ -123,8 +123,8 @@ async def writable_channel(conn: AsyncConnection, actor: User, channel_id: str) 
     return channel
 
 
-async def get_post(server: Server, actor: User, post_id: str) -> Post:
-    async with server.db.connect() as conn:
+async def get_post(ctx: Context, actor: User, post_id: str) -> Post:
+    async with ctx.db.connect() as conn:
         post = await post_store.get_post_by_id(conn, post_id)
         if post is None:
             raise post_not_found()
@@ -147,15 +147,15 @@ async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:
     return PostList([p.id for p in found], {p.id: p for p in found}, counts)
 
 
-async def get_thread(server: Server, actor: User, post_id: str) -> PostList:
-    post = await get_post(server, actor, post_id)
-    async with server.db.connect() as conn:
+async def get_thread(ctx: Context, actor: User, post_id: str) -> PostList:
+    post = await get_post(ctx, actor, post_id)
+    async with ctx.db.connect() as conn:
         found = await post_store.get_thread(conn, post.root_id or post.id)
         return await _post_list(conn, list(reversed(found)))
 
 
 async def channel_posts(
-    server: Server,
+    ctx: Context,
     actor: User,
     channel_id: str,
     *,
@@ -167,7 +167,7 @@ async def channel_posts(
 ) -> PostList:
     """Mattermost's channel page: ``since`` (changes), ``before``/``after`` (keyset), or page."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         await readable_channel(conn, actor, channel_id)
         if since:
             return await _post_list(conn, await post_store.get_posts_since(conn, channel_id, since))
@@ -213,14 +213,14 @@ class PostPatch:
     is_pinned: bool | None = None
 
 
-async def patch_post(server: Server, actor: User, post_id: str, patch: PostPatch) -> Post:
-    post = await get_post(server, actor, post_id)
+async def patch_post(ctx: Context, actor: User, post_id: str, patch: PostPatch) -> Post:
+    post = await get_post(ctx, actor, post_id)
     if post.user_id != actor.id and not actor.is_system_admin:
         raise permission_denied("You can only edit your own posts.")
     now = now_ms()
     values: dict[str, Any] = {"update_at": now}
     if patch.message is not None:
-        limit = server.config.service.post_message_max_runes
+        limit = ctx.config.service.post_message_max_runes
         if len(patch.message) > limit:
             raise BadRequest(
                 "model.post.is_valid.msg.app_error",
@@ -232,33 +232,29 @@ async def patch_post(server: Server, actor: User, post_id: str, patch: PostPatch
         values["props"] = {**client_props(patch.props), **owned}
     if patch.is_pinned is not None:
         values["is_pinned"] = patch.is_pinned
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         await post_store.update_post(conn, post.id, **values)
-    updated = await get_post(server, actor, post_id)
-    server.events.publish(PostEdited(updated))
+    updated = await get_post(ctx, actor, post_id)
+    ctx.events.publish(PostEdited(updated))
     return updated
 
 
-async def delete_post(server: Server, actor: User, post_id: str) -> None:
-    post = await get_post(server, actor, post_id)
+async def delete_post(ctx: Context, actor: User, post_id: str) -> None:
+    post = await get_post(ctx, actor, post_id)
     now = now_ms()
-    async with server.db.begin() as conn:
-        if post.user_id != actor.id and not await _may_delete_others(server, conn, actor, post):
+    async with ctx.db.begin() as conn:
+        if post.user_id != actor.id and not await _may_delete_others(ctx, conn, actor, post):
             raise permission_denied("You can only delete your own posts.")
         await post_store.delete_thread(conn, post.id, at=now)
     post.delete_at = post.update_at = now
-    server.events.publish(PostDeleted(post))
+    ctx.events.publish(PostDeleted(post))
 
 
-async def _may_delete_others(
-    server: Server, conn: AsyncConnection, actor: User, post: Post
-) -> bool:
+async def _may_delete_others(ctx: Context, conn: AsyncConnection, actor: User, post: Post) -> bool:
     """Mattermost's delete_others_posts: system admins, and team admins in their team."""
     if actor.is_system_admin:
         return True
     channel = await channel_store.get_channel_by_id(conn, post.channel_id, include_deleted=True)
     if channel is None or not channel.team_id:
         return False
-    return await has_team_permission(
-        conn, server.config, actor, channel.team_id, DELETE_OTHERS_POSTS
-    )
+    return await has_team_permission(conn, ctx.config, actor, channel.team_id, DELETE_OTHERS_POSTS)

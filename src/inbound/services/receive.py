@@ -34,10 +34,10 @@ from inbound.models import (
     now_ms,
 )
 from inbound.services.channels import direct_channel_name, get_or_create_direct
+from inbound.services.context import Context
 from inbound.services.hook_cache import ResolvedHook, TooManyMisses
 from inbound.services.permissions import is_channel_member
 from inbound.services.posts import check_root, mentioned_members
-from inbound.services.server import Server
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import hooks as hook_store
@@ -51,20 +51,20 @@ Target: TypeAlias = Channel | User  # a channel, or the user whose DM is created
 
 
 async def receive(
-    server: Server, key: str, request: WebhookRequest, *, address: str = "", large: bool = False
+    ctx: Context, key: str, request: WebhookRequest, *, address: str = "", large: bool = False
 ) -> None:
-    service = server.config.service
+    service = ctx.config.service
     if not service.enable_incoming_webhooks:
         raise Disabled(
             "web.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
         )
     checked = message.check(request)
-    resolved = await resolve_key(server, key, address=address)
+    resolved = await resolve_key(ctx, key, address=address)
     hook = resolved.hook
-    await server.rate_limits.check_hook(server.config.rate_limit, hook)  # 429 before any storage
-    channel, creator = await _channel_and_creator(server, resolved, request.channel)
-    lookups = await _look_up(server, creator, channel, request)
+    await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
+    channel, creator = await _channel_and_creator(ctx, resolved, request.channel)
+    lookups = await _look_up(ctx, creator, channel, request)
     build = partial(
         message.build,
         checked,
@@ -75,12 +75,12 @@ async def receive(
     )
     # Linear, but a 300 KB message is ~100 ms of translation, splitting and scanning: large
     # ones take turns in a worker thread so the event loop keeps answering everyone else.
-    built = await server.off_loop(build) if large else build()
-    await _write(server, built, hook=hook, channel=channel, creator=creator, request=request)
+    built = await ctx.off_loop(build) if large else build()
+    await _write(ctx, built, hook=hook, channel=channel, creator=creator, request=request)
 
 
 async def _write(
-    server: Server,
+    ctx: Context,
     built: message.Built,
     *,
     hook: IncomingHook,
@@ -92,11 +92,11 @@ async def _write(
     pieces, mentions = built
     mentioned: list[str] = []
     if mentions.usernames or channel.type == DIRECT:
-        async with server.db.connect() as conn:
+        async with ctx.db.connect() as conn:
             mentioned = await mentioned_members(
                 conn, channel, mentions, poster_id=creator.id, notify_poster=True
             )
-    await server.writer.write(
+    await ctx.writer.write(
         PostBatch(
             channel,
             _posts(pieces, channel, creator, request),
@@ -120,10 +120,10 @@ def _identity(hook: IncomingHook, service: ServiceSettings) -> message.Identity:
 
 
 async def _channel_and_creator(
-    server: Server, resolved: ResolvedHook, override: str
+    ctx: Context, resolved: ResolvedHook, override: str
 ) -> tuple[Channel, User]:
     """Steps 5–7: where the posts go (a DM to ``@user`` is created here), and who posts them."""
-    target = await _override_target(server, resolved, override) if override else resolved.channel
+    target = await _override_target(ctx, resolved, override) if override else resolved.channel
     if target is None:
         raise channel_not_found(resolved.hook.channel_id)
     creator = resolved.creator
@@ -132,27 +132,27 @@ async def _channel_and_creator(
             "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
         )
     if isinstance(target, User):
-        channel, _created = await get_or_create_direct(server, None, creator.id, target.id)
+        channel, _created = await get_or_create_direct(ctx, None, creator.id, target.id)
         return channel, creator
     return target, creator
 
 
-async def _override_target(server: Server, resolved: ResolvedHook, override: str) -> Target:
-    async with server.db.connect() as conn:
+async def _override_target(ctx: Context, resolved: ResolvedHook, override: str) -> Target:
+    async with ctx.db.connect() as conn:
         return await target_channel(conn, resolved, override)
 
 
 async def _look_up(
-    server: Server, creator: User, channel: Channel, request: WebhookRequest
+    ctx: Context, creator: User, channel: Channel, request: WebhookRequest
 ) -> Lookups:
     user_ids, channel_ids = message.referenced(request)
     if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
         return NO_LOOKUPS  # the common case: nothing to check or look up
-    return await _check_and_look_up(server, creator, channel, request, user_ids, channel_ids)
+    return await _check_and_look_up(ctx, creator, channel, request, user_ids, channel_ids)
 
 
 async def _check_and_look_up(
-    server: Server,
+    ctx: Context,
     creator: User,
     channel: Channel,
     request: WebhookRequest,
@@ -160,7 +160,7 @@ async def _check_and_look_up(
     channel_ids: set[str],
 ) -> Lookups:
     """Step 8 and the root check, then resolve the Slack ids the message references."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         if channel.type != OPEN and not await is_channel_member(conn, creator, channel):
             raise Forbidden(
                 "web.incoming_webhook.permissions.app_error",
@@ -199,13 +199,11 @@ def invalid_hook() -> BadRequest:
     )
 
 
-async def resolve_key(server: Server, key: str, *, address: str = "") -> ResolvedHook:
+async def resolve_key(ctx: Context, key: str, *, address: str = "") -> ResolvedHook:
     """The hook behind ``key``; unknown keys are answered from memory when asked lately, and an
     address that keeps trying unknown keys gets 429 instead of database reads."""
     try:
-        resolved = await server.hook_cache.get(
-            key, lambda k: _load_hook(server, k), address=address
-        )
+        resolved = await ctx.hooks.get(key, lambda k: _load_hook(ctx, k), address=address)
     except TooManyMisses as error:
         raise RateLimited(
             "web.incoming_webhook.rate_limited.app_error",
@@ -217,8 +215,8 @@ async def resolve_key(server: Server, key: str, *, address: str = "") -> Resolve
     return resolved
 
 
-async def _load_hook(server: Server, key: str) -> ResolvedHook | None:
-    async with server.db.connect() as conn:
+async def _load_hook(ctx: Context, key: str) -> ResolvedHook | None:
+    async with ctx.db.connect() as conn:
         hook = await hook_store.get_hook_by_id(conn, key)
         if hook is None:
             hook = await hook_store.get_hook_by_retired_key(conn, key, now=now_ms())

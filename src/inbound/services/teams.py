@@ -21,13 +21,14 @@ from inbound.models import (
     new_id,
     now_ms,
 )
+from inbound.services.changes import TeamChanged
+from inbound.services.context import Context
 from inbound.services.permissions import (
     ADD_TEAM_MEMBERS,
     MANAGE_TEAM,
     readable_team,
     require_team_permission,
 )
-from inbound.services.server import Server
 from inbound.store import channels as channel_store
 from inbound.store import teams as team_store
 from inbound.store import users as user_store
@@ -45,7 +46,7 @@ def team_not_found() -> NotFound:
 
 
 async def create_team(
-    server: Server, creator: User | None, *, name: str, display_name: str, team_type: str = OPEN
+    ctx: Context, creator: User | None, *, name: str, display_name: str, team_type: str = OPEN
 ) -> Team:
     slug = name.strip().lower()
     if not TEAM_NAME_RE.match(slug) or slug in RESERVED_TEAM_NAMES:
@@ -62,7 +63,7 @@ async def create_team(
     now = now_ms()
     team = Team(new_id(), slug, display_name.strip(), team_type, now, now, invite_id=new_id())
     team.allow_open_invite = team_type == OPEN
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         if await team_store.get_team_by_name(conn, slug) is not None:
             raise BadRequest(
                 "store.sql_team.save_team.existing.app_error",
@@ -97,14 +98,14 @@ async def join_team(
 
 
 async def add_member(
-    server: Server, actor: User | None, team_id: str, user_id: str, *, admin: bool = False
+    ctx: Context, actor: User | None, team_id: str, user_id: str, *, admin: bool = False
 ) -> TeamMember:
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         team = await team_store.get_team_by_id(conn, team_id)
         if team is None:
             raise team_not_found()
         if actor is not None:
-            await require_team_permission(conn, server.config, actor, team_id, ADD_TEAM_MEMBERS)
+            await require_team_permission(conn, ctx.config, actor, team_id, ADD_TEAM_MEMBERS)
         user = await user_store.get_user_by_id(conn, user_id)
         if user is None:
             raise NotFound("app.user.missing_account.const", "Unable to find the user.")
@@ -114,13 +115,13 @@ async def add_member(
         return await join_team(conn, team, user_id, admin=admin)
 
 
-async def get_team(server: Server, actor: User, team_id: str) -> Team:
-    async with server.db.connect() as conn:
+async def get_team(ctx: Context, actor: User, team_id: str) -> Team:
+    async with ctx.db.connect() as conn:
         return await readable_team(conn, actor, team_id)
 
 
-async def get_team_by_name(server: Server, actor: User | None, name: str) -> Team:
-    async with server.db.connect() as conn:
+async def get_team_by_name(ctx: Context, actor: User | None, name: str) -> Team:
+    async with ctx.db.connect() as conn:
         team = await team_store.get_team_by_name(conn, name)
         if team is None:
             raise team_not_found()
@@ -129,24 +130,24 @@ async def get_team_by_name(server: Server, actor: User | None, name: str) -> Tea
     return team
 
 
-async def list_teams(server: Server, actor: User, *, page: int, per_page: int) -> list[Team]:
-    async with server.db.connect() as conn:
+async def list_teams(ctx: Context, actor: User, *, page: int, per_page: int) -> list[Team]:
+    async with ctx.db.connect() as conn:
         if actor.is_system_admin:
             return await team_store.list_teams(conn, offset=page * per_page, limit=per_page)
         return await team_store.list_teams_for_user(conn, actor.id)
 
 
-async def list_teams_for_user(server: Server, actor: User, user_id: str) -> list[Team]:
+async def list_teams_for_user(ctx: Context, actor: User, user_id: str) -> list[Team]:
     if actor.id != user_id and not actor.is_system_admin:
         raise permission_denied()
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         return await team_store.list_teams_for_user(conn, user_id)
 
 
 async def list_members(
-    server: Server, actor: User, team_id: str, *, page: int, per_page: int
+    ctx: Context, actor: User, team_id: str, *, page: int, per_page: int
 ) -> list[TeamMember]:
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         await readable_team(conn, actor, team_id)
         return await team_store.list_team_members(
             conn, team_id, offset=page * per_page, limit=per_page
@@ -157,7 +158,7 @@ TEAM_ROLES = frozenset({TEAM_USER, TEAM_ADMIN})
 
 
 async def update_member_roles(
-    server: Server, actor: User, team_id: str, user_id: str, roles: str
+    ctx: Context, actor: User, team_id: str, user_id: str, roles: str
 ) -> TeamMember:
     """Mattermost's ``PUT /teams/{id}/members/{user_id}/roles``: team admins and system admins."""
     wanted = roles.split()
@@ -166,10 +167,10 @@ async def update_member_roles(
             "api.team.update_team_member_roles.bad_role",
             "Roles must be 'team_user' or 'team_user team_admin'.",
         )
-    async with server.db.begin() as conn:
+    async with ctx.mutate() as (conn, changed):
         if await team_store.get_team_by_id(conn, team_id) is None:
             raise team_not_found()
-        await require_team_permission(conn, server.config, actor, team_id, MANAGE_TEAM)
+        await require_team_permission(conn, ctx.config, actor, team_id, MANAGE_TEAM)
         member = await team_store.get_team_member(conn, team_id, user_id)
         if member is None:
             raise NotFound(
@@ -177,5 +178,5 @@ async def update_member_roles(
             )
         member.roles = " ".join(r for r in (TEAM_USER, TEAM_ADMIN) if r in wanted)
         await team_store.upsert_team_member(conn, member)
-    server.hooks_changed()
+        changed(TeamChanged(team_id))
     return member

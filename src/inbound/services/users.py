@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
 from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
 from inbound.services.auth import hash_password_off_loop
+from inbound.services.changes import UserChanged
+from inbound.services.context import Context
 from inbound.services.permissions import readable_channel, readable_team, require_system_admin
-from inbound.services.server import Server
 from inbound.store import users as user_store
 from inbound.store import visibility as visibility_store
 
@@ -46,7 +47,7 @@ def user_not_found() -> NotFound:
 
 
 async def create_user(
-    server: Server,
+    ctx: Context,
     actor: User | None,
     *,
     username: str,
@@ -59,9 +60,9 @@ async def create_user(
 ) -> User:
     """``actor`` None means local mode (the CLI, first start), which may do anything."""
     if actor is not None and not actor.is_system_admin:
-        open_server = server.config.team.enable_open_server
-        if not (open_server and server.config.team.enable_user_creation) or system_admin:
-            raise permission_denied("Only a system admin can create accounts on this server.")
+        open_server = ctx.config.team.enable_open_server
+        if not (open_server and ctx.config.team.enable_user_creation) or system_admin:
+            raise permission_denied("Only a system admin can create accounts on this ctx.")
     name = check_username(username)
     address = email.strip().lower()
     if not EMAIL_RE.match(address) or len(address) > 128:
@@ -75,13 +76,13 @@ async def create_user(
         email=address,
         create_at=now,
         update_at=now,
-        password_hash=await hash_password_off_loop(server, password),
+        password_hash=await hash_password_off_loop(ctx, password),
         first_name=first_name[:64],
         last_name=last_name[:64],
         nickname=nickname[:64],
         roles=roles,
     )
-    async with server.db.begin() as conn:
+    async with ctx.db.begin() as conn:
         if await user_store.get_user_by_username(conn, name) is not None:
             raise BadRequest(
                 "app.user.save.username_exists.app_error",
@@ -95,32 +96,32 @@ async def create_user(
     return user
 
 
-async def get_user(server: Server, user_id: str) -> User:
-    async with server.db.connect() as conn:
+async def get_user(ctx: Context, user_id: str) -> User:
+    async with ctx.db.connect() as conn:
         user = await user_store.get_user_by_id(conn, user_id)
     if user is None:
         raise user_not_found()
     return user
 
 
-async def get_user_by_username(server: Server, username: str) -> User:
-    async with server.db.connect() as conn:
+async def get_user_by_username(ctx: Context, username: str) -> User:
+    async with ctx.db.connect() as conn:
         user = await user_store.get_user_by_username(conn, username)
     if user is None:
         raise user_not_found()
     return user
 
 
-async def get_users_by_ids(server: Server, ids: list[str]) -> list[User]:
+async def get_users_by_ids(ctx: Context, ids: list[str]) -> list[User]:
     """No visibility check: for callers that already hold the ids (a page's authors)."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         return await user_store.get_users_by_ids(conn, ids)
 
 
 async def list_users(
-    server: Server, *, page: int, per_page: int, in_team: str = "", in_channel: str = ""
+    ctx: Context, *, page: int, per_page: int, in_team: str = "", in_channel: str = ""
 ) -> list[User]:
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         return await user_store.list_users(
             conn, offset=page * per_page, limit=per_page, in_team=in_team, in_channel=in_channel
         )
@@ -146,10 +147,10 @@ async def only_visible(conn: AsyncConnection, viewer: User, found: list[User]) -
     return [u for u in found if u.id == viewer.id or u.id in shared]
 
 
-async def view_user(server: Server, viewer: User, user_id: str) -> User:
+async def view_user(ctx: Context, viewer: User, user_id: str) -> User:
     """``GET /users/{id}``: 403 for someone the viewer may not see, whether or not they exist
     (so ids cannot be probed); 404 only to those who may see everyone."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         if not await can_see_user(conn, viewer, user_id):
             raise cannot_see_user()
         user = await user_store.get_user_by_id(conn, user_id)
@@ -158,8 +159,8 @@ async def view_user(server: Server, viewer: User, user_id: str) -> User:
     return user
 
 
-async def view_user_by_username(server: Server, viewer: User, username: str) -> User:
-    async with server.db.connect() as conn:
+async def view_user_by_username(ctx: Context, viewer: User, username: str) -> User:
+    async with ctx.db.connect() as conn:
         user = await user_store.get_user_by_username(conn, username)
         if user is None:
             raise user_not_found() if viewer.is_system_admin else cannot_see_user()
@@ -168,15 +169,15 @@ async def view_user_by_username(server: Server, viewer: User, username: str) -> 
     return user
 
 
-async def view_users_by_ids(server: Server, viewer: User, ids: list[str]) -> list[User]:
+async def view_users_by_ids(ctx: Context, viewer: User, ids: list[str]) -> list[User]:
     """``POST /users/ids``: the ones the viewer may see; the others are left out silently."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         found = await user_store.get_users_by_ids(conn, ids[:1000])
         return await only_visible(conn, viewer, found)
 
 
 async def list_visible_users(
-    server: Server,
+    ctx: Context,
     viewer: User,
     *,
     page: int,
@@ -186,7 +187,7 @@ async def list_visible_users(
 ) -> list[User]:
     """``GET /users``: everyone only for system admins (Mattermost's ``list_users_without_team``
     rule as reliability.md §6 applies it); others name a team or channel they can read."""
-    async with server.db.connect() as conn:
+    async with ctx.db.connect() as conn:
         if not (in_team or in_channel) and not viewer.is_system_admin:
             raise permission_denied(
                 "Listing every user needs the system admin role; filter by in_team or in_channel."
@@ -212,15 +213,15 @@ class VisibleUser:
     as_admin: bool
 
 
-def as_seen_by(server: Server, viewer: User, user: User) -> VisibleUser:
+def as_seen_by(ctx: Context, viewer: User, user: User) -> VisibleUser:
     """Others' email only for admins or when ``PrivacySettings.ShowEmailAddress``."""
-    show_email = viewer.is_system_admin or server.config.privacy.show_email_address
+    show_email = viewer.is_system_admin or ctx.config.privacy.show_email_address
     return VisibleUser(
         user, whole=viewer.id == user.id, show_email=show_email, as_admin=viewer.is_system_admin
     )
 
 
-async def update_roles(server: Server, actor: User, user_id: str, roles: str) -> User:
+async def update_roles(ctx: Context, actor: User, user_id: str, roles: str) -> User:
     require_system_admin(actor)
     wanted = roles.split()
     if not wanted or not set(wanted) <= ROLES or SYSTEM_USER not in wanted:
@@ -228,21 +229,22 @@ async def update_roles(server: Server, actor: User, user_id: str, roles: str) ->
             "api.user.update_user_roles.bad_role",
             "Roles must be 'system_user' or 'system_user system_admin'.",
         )
-    user = await get_user(server, user_id)
+    user = await get_user(ctx, user_id)
     ordered = " ".join(r for r in (SYSTEM_USER, SYSTEM_ADMIN) if r in wanted)
-    async with server.db.begin() as conn:
+    async with ctx.mutate() as (conn, changed):
         await user_store.update_user(conn, user.id, roles=ordered, update_at=now_ms())
-    return await get_user(server, user_id)
+        changed(UserChanged(user.id))  # cached hook creators carry their roles
+    return await get_user(ctx, user_id)
 
 
-async def set_active(server: Server, actor: User | None, user_id: str, *, active: bool) -> User:
+async def set_active(ctx: Context, actor: User | None, user_id: str, *, active: bool) -> User:
     if actor is not None and not actor.is_system_admin and (actor.id != user_id or active):
         raise permission_denied()
-    user = await get_user(server, user_id)
+    user = await get_user(ctx, user_id)
     now = now_ms()
-    async with server.db.begin() as conn:
+    async with ctx.mutate() as (conn, changed):
         await user_store.update_user(conn, user.id, delete_at=0 if active else now, update_at=now)
         if not active:
             await user_store.delete_sessions_by_user(conn, user.id)
-    server.hooks_changed()  # a deactivated creator's hooks stop posting at once
-    return await get_user(server, user_id)
+        changed(UserChanged(user.id))
+    return await get_user(ctx, user_id)

@@ -6,28 +6,28 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from inbound.web import views
-from inbound.web.api.deps import CurrentUser, ServerDep, path_id
+from inbound.web.api.deps import ContextDep, CurrentUser, path_id
 from inbound.web.responses import json_response
 
 router = APIRouter(prefix="/web/api")
 
 
 @router.get("/teams/{team_name}/sidebar")
-async def sidebar(team_name: str, actor: CurrentUser, server: ServerDep) -> Response:
-    return json_response(await views.sidebar(server, actor, team_name))
+async def sidebar(team_name: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    return json_response(await views.sidebar(ctx, actor, team_name))
 
 
 @router.get("/channels/{channel_id}/posts")
 async def channel_posts(
     channel_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
     team: str = "",
     before: str = "",
     per_page: int = 60,
 ) -> Response:
     page = await views.channel_page(
-        server,
+        ctx,
         actor,
         path_id(channel_id, "channel_id"),
         team_name=team,
@@ -41,11 +41,11 @@ async def channel_posts(
 async def one_post(
     post_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
     team: str = "",
 ) -> Response:
     return json_response(
-        await views.one_post(server, actor, path_id(post_id, "post_id"), team_name=team)
+        await views.one_post(ctx, actor, path_id(post_id, "post_id"), team_name=team)
     )
 
 
@@ -53,9 +53,9 @@ async def one_post(
 async def thread(
     post_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
     team: str = "",
 ) -> Response:
     return json_response(
-        await views.thread(server, actor, path_id(post_id, "post_id"), team_name=team)
+        await views.thread(ctx, actor, path_id(post_id, "post_id"), team_name=team)
     )

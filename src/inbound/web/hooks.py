@@ -15,8 +15,8 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from inbound.errors import AppError, PayloadTooLarge, RetryLater, UriTooLong
+from inbound.runtime import Runtime
 from inbound.services.receive import receive
-from inbound.services.server import Server
 from inbound.web.deadlines import Deadlines
 from inbound.webhooks.decode import decode
 
@@ -40,15 +40,16 @@ class ClientGone(Exception):
 
 
 class HookEndpoint:
-    def __init__(self, server: Server) -> None:
-        self.server = server
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.ctx = runtime.context
         self.deadlines = Deadlines()
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
         started = time.perf_counter()
         status, error_id = await self._handle(scope, receive_, send)
         if status:
-            self.server.metrics.hook_answered(status, error_id, time.perf_counter() - started)
+            self.runtime.metrics.hook_answered(status, error_id, time.perf_counter() - started)
 
     async def _handle(self, scope: Scope, receive_: Receive, send: Send) -> tuple[int, str]:
         """Answer one request; return its status and error id (0 when the sender left)."""
@@ -61,10 +62,10 @@ class HookEndpoint:
             query = scope.get("query_string", b"")
             large = len(body) > LARGE_BODY_BYTES
             if large:  # linear, but ~1 ms per 3 KB in the worst case: not on the event loop
-                request = await self.server.off_loop(partial(decode, body, content_type, query))
+                request = await self.ctx.off_loop(partial(decode, body, content_type, query))
             else:
                 request = decode(body, content_type, query)
-            work = receive(self.server, key, request, address=_address(scope), large=large)
+            work = receive(self.ctx, key, request, address=_address(scope), large=large)
             await self.deadlines.run(work, seconds=self._deadline())
         except ClientGone:
             return 0, ""
@@ -72,7 +73,7 @@ class HookEndpoint:
             await _send_error(send, error, request_id)
             return error.status, error.error_id
         except Exception as error:
-            failure = self.server.failures.classify(error, request_id)
+            failure = self.runtime.failures.classify(error, request_id)
             await _send_error(send, failure, request_id)
             return failure.status, failure.error_id
         answer = [*OK_HEADERS, (b"x-request-id", request_id.encode())]
@@ -82,7 +83,7 @@ class HookEndpoint:
 
     def _deadline(self) -> float:
         """How long the rules and the commit may take before the sender hears 503."""
-        return min(self.server.config.sql.query_timeout, MAX_WAIT_SECONDS)
+        return min(self.ctx.config.sql.query_timeout, MAX_WAIT_SECONDS)
 
     def _key(self, scope: Scope) -> str:
         raw = scope.get("raw_path") or scope["path"].encode()
@@ -93,7 +94,7 @@ class HookEndpoint:
         return str(scope["path"][len(PREFIX) :])
 
     async def _body(self, declared: bytes | None, receive_: Receive) -> bytes:
-        limit = self.server.config.service.maximum_payload_size_bytes
+        limit = self.ctx.config.service.maximum_payload_size_bytes
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise _too_large(limit)
         chunks: list[bytes] = []

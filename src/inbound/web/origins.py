@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import Scope
 
-from inbound.services.server import Server
+from inbound.services.context import Context
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
@@ -22,9 +22,9 @@ IPV6 = re.compile(r"[0-9a-f:.]+")
 Origin = tuple[str, str, int]
 
 
-def configured_site_url(server: Server) -> str:
+def configured_site_url(ctx: Context) -> str:
     """SiteURL from the config, else from the start-up settings; empty when neither is set."""
-    return server.config.service.site_url or server.settings.site_url
+    return ctx.config.service.site_url or ctx.settings.site_url
 
 
 def parse_origin(url: str) -> Origin | None:
@@ -55,27 +55,27 @@ def request_scheme(scope: Scope) -> str:
     return SCHEMES.get(str(scope.get("scheme", "http")), "http")
 
 
-def own_origin(server: Server, scope: Scope) -> Origin | None:
-    site = configured_site_url(server)
+def own_origin(ctx: Context, scope: Scope) -> Origin | None:
+    site = configured_site_url(ctx)
     if site:
         return parse_origin(site)
     host = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
     return parse_origin(f"{request_scheme(scope)}://{host}") if host else None
 
 
-def origin_allowed(server: Server, scope: Scope, origin: str) -> bool:
+def origin_allowed(ctx: Context, scope: Scope, origin: str) -> bool:
     """The site's own origin, or one listed in ``ServiceSettings.AllowCorsFrom`` (``*``: any)."""
-    listed = server.config.service.allow_cors_from.split()
+    listed = ctx.config.service.allow_cors_from.split()
     if "*" in listed:
         return True
     theirs = parse_origin(origin)
     if theirs is None:
         return False
-    return theirs == own_origin(server, scope) or theirs in {parse_origin(o) for o in listed}
+    return theirs == own_origin(ctx, scope) or theirs in {parse_origin(o) for o in listed}
 
 
-def is_https(server: Server, scope: Scope) -> bool:
+def is_https(ctx: Context, scope: Scope) -> bool:
     """The site is https: SiteURL says so, or the request (or the trusted proxy) came over it."""
-    return configured_site_url(server).lower().startswith("https:") or (
+    return configured_site_url(ctx).lower().startswith("https:") or (
         request_scheme(scope) == "https"
     )

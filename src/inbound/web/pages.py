@@ -20,33 +20,33 @@ from inbound.errors import AppError
 from inbound.models import User
 from inbound.render.markdown import code_css
 from inbound.services import auth, teams
-from inbound.services.server import Server
-from inbound.web.api.deps import COOKIE, ServerDep
+from inbound.services.context import Context
+from inbound.web.api.deps import COOKIE, ContextDep
 from inbound.web.origins import configured_site_url, format_origin, parse_origin
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 
 
-def csp(server: Server) -> str:
+def csp(ctx: Context) -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         "img-src 'self' http: https: data:; "
-        f"connect-src {connect_sources(server)}; "
+        f"connect-src {connect_sources(ctx)}; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 
 
-def connect_sources(server: Server) -> str:
+def connect_sources(ctx: Context) -> str:
     """``'self'`` (which covers this origin's ws: and wss: in CSP 3 browsers), plus the
     SiteURL's websocket origin for older ones; never anything the request's headers say."""
-    site = parse_origin(configured_site_url(server))
+    site = parse_origin(configured_site_url(ctx))
     if site is None:
         return "'self'"
     return f"'self' {format_origin(site, scheme='wss' if site[0] == 'https' else 'ws')}"
 
 
-def shell(server: Server, *, title: str, page: str, redirect_to: str = "/") -> HTMLResponse:
+def shell(ctx: Context, *, title: str, page: str, redirect_to: str = "/") -> HTMLResponse:
     body = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -62,18 +62,18 @@ def shell(server: Server, *, title: str, page: str, redirect_to: str = "/") -> H
 </body>
 </html>"""
     headers = {
-        "Content-Security-Policy": csp(server),
+        "Content-Security-Policy": csp(ctx),
         "Referrer-Policy": "no-referrer",
     }  # X-Content-Type-Options: nosniff is on every answer (app.py)
     return HTMLResponse(body, headers=headers)
 
 
-async def signed_in(request: Request, server: Server) -> User | None:
+async def signed_in(request: Request, ctx: Context) -> User | None:
     token = request.cookies.get(COOKIE, "")
     if not token:
         return None
     try:
-        return await auth.user_for_token(server, token)
+        return await auth.user_for_token(ctx, token)
     except AppError:
         return None
 
@@ -115,21 +115,21 @@ def _local_path(form: str) -> bool:
 
 
 @router.get("/login")
-async def login(request: Request, server: ServerDep) -> Response:
+async def login(request: Request, ctx: ContextDep) -> Response:
     target = safe_redirect(request.query_params.get("redirect_to"))
-    if await signed_in(request, server) is not None:
+    if await signed_in(request, ctx) is not None:
         return RedirectResponse(target, status_code=302)
-    return shell(server, title="Log in · inbound", page="login", redirect_to=target)
+    return shell(ctx, title="Log in · inbound", page="login", redirect_to=target)
 
 
 @router.get("/")
-async def root(request: Request, server: ServerDep) -> Response:
-    user = await signed_in(request, server)
+async def root(request: Request, ctx: ContextDep) -> Response:
+    user = await signed_in(request, ctx)
     if user is None:
         return to_login(request)
-    mine = await teams.list_teams_for_user(server, user, user.id)
+    mine = await teams.list_teams_for_user(ctx, user, user.id)
     if not mine:
-        return shell(server, title="inbound", page="no-team")
+        return shell(ctx, title="inbound", page="no-team")
     return RedirectResponse(f"/{mine[0].name}/channels/town-square", status_code=302)
 
 
@@ -155,10 +155,10 @@ APP_ROUTES = (
 )
 
 
-async def app_page(request: Request, server: ServerDep) -> Response:
-    if await signed_in(request, server) is None:
+async def app_page(request: Request, ctx: ContextDep) -> Response:
+    if await signed_in(request, ctx) is None:
         return to_login(request)
-    return shell(server, title="inbound", page="app")
+    return shell(ctx, title="inbound", page="app")
 
 
 for route in APP_ROUTES:

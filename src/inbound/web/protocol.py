@@ -25,7 +25,7 @@ from inbound.models import new_id
 from inbound.web.hooks import is_hook_path
 
 if TYPE_CHECKING:
-    from inbound.web.serve import InboundConfig
+    from inbound.web.server import InboundConfig
 
 MAX_HEADERS = 100
 MAX_HEAD_BYTES = 64 * 1024
@@ -56,7 +56,7 @@ class InboundProtocol(HttpToolsProtocol):
     def __init__(self, config: Any, server_state: Any, app_state: Any, _loop: Any = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
         inbound = cast("InboundConfig", config)
-        service = inbound.server.config.service
+        service = inbound.context.config.service
         self.read_timeout = service.read_timeout
         self.timeout_keep_alive = service.idle_timeout
         self.table = inbound.table

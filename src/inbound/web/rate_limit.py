@@ -18,25 +18,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from inbound.config import RateLimitSettings
 from inbound.errors import RateLimited
 from inbound.models import new_id
+from inbound.services.context import Context
 from inbound.services.rate_limit import Decision, reported
-from inbound.services.server import Server
 
 HOOKS = "/hooks/"
 COOKIE = b"MMAUTHTOKEN="
 
 
 class RateLimitLayer:
-    def __init__(self, app: ASGIApp, server: Server) -> None:
+    def __init__(self, app: ASGIApp, ctx: Context) -> None:
         self.app = app
-        self.server = server
+        self.ctx = ctx
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        settings = self.server.config.rate_limit
+        settings = self.ctx.config.rate_limit
         if scope["type"] != "http" or not settings.enable:
             await self.app(scope, receive, send)
             return
         key = client_key(scope, settings)
-        decision = await self.server.rate_limits.check_client(settings, key)
+        decision = await self.ctx.rate_limits.check_client(settings, key)
         if decision.limited:
             await _refuse(send, decision, hook=scope["path"].startswith(HOOKS))
             return

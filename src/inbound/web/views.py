@@ -8,25 +8,25 @@ from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
 from inbound.render.posts import post_htmls, post_view
 from inbound.services import channels, posts, teams, users
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.web import wire
 
 
-async def viewer_for(server: Server, user: User, team_name: str) -> Viewer:
-    team = await teams.get_team_by_name(server, user, team_name) if team_name else None
+async def viewer_for(ctx: Context, user: User, team_name: str) -> Viewer:
+    team = await teams.get_team_by_name(ctx, user, team_name) if team_name else None
     if team is None:
         return Viewer(user.username)
-    names = await channels.linkable_names(server, user, team.id)
+    names = await channels.linkable_names(ctx, user, team.id)
     return Viewer(user.username, team.name, names)
 
 
-async def sidebar(server: Server, user: User, team_name: str) -> dict[str, Any]:
-    team = await teams.get_team_by_name(server, user, team_name)
-    my_teams = await teams.list_teams_for_user(server, user, user.id)
-    found = await channels.list_for_user(server, user, user.id, team.id)
-    members = await channels.memberships(server, user, [c.id for c in found])
+async def sidebar(ctx: Context, user: User, team_name: str) -> dict[str, Any]:
+    team = await teams.get_team_by_name(ctx, user, team_name)
+    my_teams = await teams.list_teams_for_user(ctx, user, user.id)
+    found = await channels.list_for_user(ctx, user, user.id, team.id)
+    members = await channels.memberships(ctx, user, [c.id for c in found])
     others = [u for c in found if c.type == DIRECT for u in c.name.split("__") if u != user.id]
-    names = {u.id: u.username for u in await users.get_users_by_ids(server, sorted(set(others)))}
+    names = {u.id: u.username for u in await users.get_users_by_ids(ctx, sorted(set(others)))}
     items = []
     for channel in found:
         member = members.get(channel.id)
@@ -43,21 +43,21 @@ async def sidebar(server: Server, user: User, team_name: str) -> dict[str, Any]:
         "team": wire.team_json(team),
         "teams": [wire.team_json(t) for t in my_teams],
         "channels": items,
-        "config": server.config.client_subset(),
+        "config": ctx.config.client_subset(),
     }
 
 
 async def render_posts(
-    server: Server, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
+    ctx: Context, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
 ) -> list[dict[str, Any]]:
     ids = sorted({p.user_id for p in found})
-    authors = {u.id: u for u in await users.get_users_by_ids(server, ids)}
+    authors = {u.id: u for u in await users.get_users_by_ids(ctx, ids)}
     htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
     return [
         post_view(
             p,
             authors.get(p.user_id),
-            server.config,
+            ctx.config,
             viewer,
             reply_count=reply_counts.get(p.root_id or p.id, 0),
             html=html,
@@ -67,7 +67,7 @@ async def render_posts(
 
 
 async def channel_page(
-    server: Server,
+    ctx: Context,
     user: User,
     channel_id: str,
     *,
@@ -75,23 +75,23 @@ async def channel_page(
     before: str = "",
     per_page: int = 60,
 ) -> dict[str, Any]:
-    page = await posts.channel_posts(server, user, channel_id, per_page=per_page, before=before)
-    viewer = await viewer_for(server, user, team_name)
+    page = await posts.channel_posts(ctx, user, channel_id, per_page=per_page, before=before)
+    viewer = await viewer_for(ctx, user, team_name)
     ordered = [page.posts[pid] for pid in page.order]
-    rendered = await render_posts(server, ordered, viewer, page.reply_counts)
+    rendered = await render_posts(ctx, ordered, viewer, page.reply_counts)
     return {"posts": rendered, "has_more": bool(page.prev_post_id)}
 
 
-async def one_post(server: Server, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
-    post = await posts.get_post(server, user, post_id)
-    thread = await posts.get_thread(server, user, post.root_id or post.id)
-    viewer = await viewer_for(server, user, team_name)
-    [rendered] = await render_posts(server, [post], viewer, thread.reply_counts)
+async def one_post(ctx: Context, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
+    post = await posts.get_post(ctx, user, post_id)
+    thread = await posts.get_thread(ctx, user, post.root_id or post.id)
+    viewer = await viewer_for(ctx, user, team_name)
+    [rendered] = await render_posts(ctx, [post], viewer, thread.reply_counts)
     return rendered
 
 
-async def thread(server: Server, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
-    found = await posts.get_thread(server, user, post_id)
-    viewer = await viewer_for(server, user, team_name)
+async def thread(ctx: Context, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
+    found = await posts.get_thread(ctx, user, post_id)
+    viewer = await viewer_for(ctx, user, team_name)
     ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
-    return {"posts": await render_posts(server, ordered, viewer, found.reply_counts)}
+    return {"posts": await render_posts(ctx, ordered, viewer, found.reply_counts)}

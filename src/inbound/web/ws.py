@@ -21,8 +21,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from inbound.errors import AppError, Forbidden
 from inbound.models import User
 from inbound.services import auth, channels
+from inbound.services.context import Context
 from inbound.services.events import DomainEvent
-from inbound.services.server import Server
 from inbound.web.live import LiveMessage, Translation, live_message
 from inbound.web.origins import origin_allowed
 from inbound.web.responses import error_response
@@ -34,17 +34,17 @@ TRANSLATION = Translation()  # shared by every connection: each event is encoded
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
-    server: Server = websocket.app.state.server
+    ctx: Context = websocket.app.state.context
     origin = websocket.headers.get("origin")
-    if origin is not None and not origin_allowed(server, websocket.scope, origin):
+    if origin is not None and not origin_allowed(ctx, websocket.scope, origin):
         await _refuse_origin(websocket)
         return
     await websocket.accept()
-    user = await _authenticate(websocket, server)
+    user = await _authenticate(websocket, ctx)
     if user is None:
         await websocket.close(code=4001)
         return
-    await Connection(websocket, server, user).run()
+    await Connection(websocket, ctx, user).run()
 
 
 async def _refuse_origin(websocket: WebSocket) -> None:
@@ -67,7 +67,7 @@ def _token(websocket: WebSocket) -> str:
     return websocket.cookies.get("MMAUTHTOKEN", "")
 
 
-async def _authenticate(websocket: WebSocket, server: Server) -> User | None:
+async def _authenticate(websocket: WebSocket, ctx: Context) -> User | None:
     token = _token(websocket)
     seq = None
     if not token:
@@ -82,7 +82,7 @@ async def _authenticate(websocket: WebSocket, server: Server) -> User | None:
         seq = first.get("seq")
         token = str((first.get("data") or {}).get("token") or "")
     try:
-        user = await auth.user_for_token(server, token)
+        user = await auth.user_for_token(ctx, token)
     except AppError:
         if seq is not None:
             await websocket.send_text(orjson.dumps({"status": "FAIL", "seq_reply": seq}).decode())
@@ -93,9 +93,9 @@ async def _authenticate(websocket: WebSocket, server: Server) -> User | None:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, server: Server, user: User) -> None:
+    def __init__(self, websocket: WebSocket, ctx: Context, user: User) -> None:
         self.websocket = websocket
-        self.server = server
+        self.ctx = ctx
         self.user = user
         self.queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_LIMIT)
         self.seq = 0
@@ -114,7 +114,7 @@ class Connection:
                 asyncio.get_running_loop().create_task(self.websocket.close(code=1013))
 
     async def run(self) -> None:
-        unsubscribe = self.server.events.subscribe(self.listen)
+        unsubscribe = self.ctx.events.subscribe(self.listen)
         reader = asyncio.create_task(self._read())
         try:
             await self._send(
@@ -155,7 +155,7 @@ class Connection:
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
-        allowed = await channels.can_read(self.server, self.user, message.channel_id)
+        allowed = await channels.can_read(self.ctx, self.user, message.channel_id)
         self.readable[message.channel_id] = (now + READ_CACHE_SECONDS, allowed)
         return allowed
 

@@ -9,9 +9,9 @@ from inbound.errors import BadRequest
 from inbound.services import channels, posts
 from inbound.web import wire
 from inbound.web.api.deps import (
+    ContextDep,
     CurrentUser,
     PagingDep,
-    ServerDep,
     json_body,
     json_object,
     path_id,
@@ -23,10 +23,10 @@ router = APIRouter(prefix="/api/v4/channels")
 
 
 @router.post("")
-async def create_channel(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
+async def create_channel(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     body = await json_object(request)
     channel = await channels.create_channel(
-        server,
+        ctx,
         actor,
         team_id=path_id(text_field(body, "team_id", required=True), "team_id"),
         name=text_field(body, "name", required=True),
@@ -39,13 +39,13 @@ async def create_channel(request: Request, actor: CurrentUser, server: ServerDep
 
 
 @router.post("/direct")
-async def create_direct(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
+async def create_direct(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     ids = await json_body(request)
     if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
         raise BadRequest(
             "api.context.invalid_body_param.app_error", "Expected a list of two user ids."
         )
-    channel, _created = await channels.get_or_create_direct(server, actor, ids[0], ids[1])
+    channel, _created = await channels.get_or_create_direct(ctx, actor, ids[0], ids[1])
     return json_response(wire.channel_json(channel), status=201)
 
 
@@ -54,26 +54,24 @@ async def view_channel(
     user_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     user = actor.id if user_id == "me" else path_id(user_id, "user_id")
     channel_id = text_field(body, "channel_id")
-    await channels.view(
-        server, actor, user, path_id(channel_id, "channel_id") if channel_id else ""
-    )
+    await channels.view(ctx, actor, user, path_id(channel_id, "channel_id") if channel_id else "")
     return json_response({"status": "OK", "last_viewed_at_times": {}})
 
 
 @router.get("/{channel_id}")
-async def get_channel(channel_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    channel = await channels.get_channel(server, actor, path_id(channel_id, "channel_id"))
+async def get_channel(channel_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    channel = await channels.get_channel(ctx, actor, path_id(channel_id, "channel_id"))
     return json_response(wire.channel_json(channel))
 
 
 @router.delete("/{channel_id}")
-async def archive_channel(channel_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    await channels.archive(server, actor, path_id(channel_id, "channel_id"))
+async def archive_channel(channel_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    await channels.archive(ctx, actor, path_id(channel_id, "channel_id"))
     return status_ok()
 
 
@@ -82,11 +80,11 @@ async def add_member(
     channel_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     user_id = path_id(text_field(body, "user_id", required=True), "user_id")
-    member = await channels.add_member(server, actor, path_id(channel_id, "channel_id"), user_id)
+    member = await channels.add_member(ctx, actor, path_id(channel_id, "channel_id"), user_id)
     return json_response(wire.channel_member_json(member), status=201)
 
 
@@ -95,10 +93,10 @@ async def list_members(
     channel_id: str,
     pages: PagingDep,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     found = await channels.list_members(
-        server, actor, path_id(channel_id, "channel_id"), page=pages.page, per_page=pages.per_page
+        ctx, actor, path_id(channel_id, "channel_id"), page=pages.page, per_page=pages.per_page
     )
     return json_response([wire.channel_member_json(m) for m in found])
 
@@ -108,10 +106,10 @@ async def get_member(
     channel_id: str,
     user_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     user = actor.id if user_id == "me" else path_id(user_id, "user_id")
-    member = await channels.get_member(server, actor, path_id(channel_id, "channel_id"), user)
+    member = await channels.get_member(ctx, actor, path_id(channel_id, "channel_id"), user)
     return json_response(wire.channel_member_json(member))
 
 
@@ -120,10 +118,10 @@ async def remove_member(
     channel_id: str,
     user_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     user = actor.id if user_id == "me" else path_id(user_id, "user_id")
-    await channels.remove_member(server, actor, path_id(channel_id, "channel_id"), user)
+    await channels.remove_member(ctx, actor, path_id(channel_id, "channel_id"), user)
     return status_ok()
 
 
@@ -132,13 +130,13 @@ async def channel_posts(
     channel_id: str,
     pages: PagingDep,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
     since: int = 0,
     before: str = "",
     after: str = "",
 ) -> Response:
     found = await posts.channel_posts(
-        server,
+        ctx,
         actor,
         path_id(channel_id, "channel_id"),
         page=pages.page,

@@ -1,4 +1,4 @@
-"""Request-scoped pieces the endpoints share: the server, the caller, paging."""
+"""Request-scoped pieces the endpoints share: the ctx, the caller, paging."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ from fastapi import Depends, Query, Request
 from inbound.errors import BadRequest, Unauthorized, invalid_url_param
 from inbound.models import User, is_valid_id
 from inbound.services import auth
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.webhooks.decode import clean_escapes
 
 COOKIE = "MMAUTHTOKEN"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_server(request: Request) -> Server:
-    server: Server = request.app.state.server
-    return server
+def get_context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
 
 
-ServerDep = Annotated[Server, Depends(get_server)]
+ContextDep = Annotated[Context, Depends(get_context)]
 
 
 def token_from(request: Request) -> str:
@@ -43,14 +43,14 @@ def token_from(request: Request) -> str:
     return cookie
 
 
-async def current_user(request: Request, server: ServerDep) -> User:
+async def current_user(request: Request, ctx: ContextDep) -> User:
     token = token_from(request)
     if not token:
         raise Unauthorized(
             "api.context.session_expired.app_error",
             "Invalid or expired session, please login again.",
         )
-    user = await auth.user_for_token(server, token)
+    user = await auth.user_for_token(ctx, token)
     request.state.token = token
     return user
 

@@ -10,18 +10,18 @@ from starlette.responses import Response
 from inbound.errors import BadRequest
 from inbound.services import posts
 from inbound.web import wire
-from inbound.web.api.deps import CurrentUser, ServerDep, json_object, path_id, text_field
+from inbound.web.api.deps import ContextDep, CurrentUser, json_object, path_id, text_field
 from inbound.web.responses import json_response, status_ok
 
 router = APIRouter(prefix="/api/v4/posts")
 
 
 @router.post("")
-async def create_post(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
+async def create_post(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     body = await json_object(request)
     root_id = text_field(body, "root_id")
     post = await posts.create_post(
-        server,
+        ctx,
         actor,
         channel_id=path_id(text_field(body, "channel_id", required=True), "channel_id"),
         message=text_field(body, "message"),
@@ -32,14 +32,14 @@ async def create_post(request: Request, actor: CurrentUser, server: ServerDep) -
 
 
 @router.get("/{post_id}")
-async def get_post(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    post = await posts.get_post(server, actor, path_id(post_id, "post_id"))
+async def get_post(post_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    post = await posts.get_post(ctx, actor, path_id(post_id, "post_id"))
     return json_response(wire.post_json(post))
 
 
 @router.get("/{post_id}/thread")
-async def get_thread(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    thread = await posts.get_thread(server, actor, path_id(post_id, "post_id"))
+async def get_thread(post_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    thread = await posts.get_thread(ctx, actor, path_id(post_id, "post_id"))
     return json_response(wire.post_list_json(thread))
 
 
@@ -48,16 +48,16 @@ async def patch_post(
     post_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
-    post = await posts.patch_post(server, actor, path_id(post_id, "post_id"), post_patch(body))
+    post = await posts.patch_post(ctx, actor, path_id(post_id, "post_id"), post_patch(body))
     return json_response(wire.post_json(post))
 
 
 @router.delete("/{post_id}")
-async def delete_post(post_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    await posts.delete_post(server, actor, path_id(post_id, "post_id"))
+async def delete_post(post_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    await posts.delete_post(ctx, actor, path_id(post_id, "post_id"))
     return status_ok()
 
 

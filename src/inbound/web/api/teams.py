@@ -8,9 +8,9 @@ from starlette.responses import Response
 from inbound.services import channels, teams
 from inbound.web import wire
 from inbound.web.api.deps import (
+    ContextDep,
     CurrentUser,
     PagingDep,
-    ServerDep,
     json_object,
     path_id,
     text_field,
@@ -21,10 +21,10 @@ router = APIRouter(prefix="/api/v4/teams")
 
 
 @router.post("")
-async def create_team(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
+async def create_team(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     body = await json_object(request)
     team = await teams.create_team(
-        server,
+        ctx,
         actor,
         name=text_field(body, "name", required=True),
         display_name=text_field(body, "display_name", required=True),
@@ -37,15 +37,15 @@ async def create_team(request: Request, actor: CurrentUser, server: ServerDep) -
 async def list_teams(
     pages: PagingDep,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
-    found = await teams.list_teams(server, actor, page=pages.page, per_page=pages.per_page)
+    found = await teams.list_teams(ctx, actor, page=pages.page, per_page=pages.per_page)
     return json_response([wire.team_json(t) for t in found])
 
 
 @router.get("/name/{name}")
-async def get_team_by_name(name: str, actor: CurrentUser, server: ServerDep) -> Response:
-    return json_response(wire.team_json(await teams.get_team_by_name(server, actor, name)))
+async def get_team_by_name(name: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    return json_response(wire.team_json(await teams.get_team_by_name(ctx, actor, name)))
 
 
 @router.get("/name/{team_name}/channels/name/{channel_name}")
@@ -53,16 +53,16 @@ async def channel_by_team_name(
     team_name: str,
     channel_name: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
-    team = await teams.get_team_by_name(server, actor, team_name)
-    channel = await channels.get_channel_by_name(server, actor, team.id, channel_name)
+    team = await teams.get_team_by_name(ctx, actor, team_name)
+    channel = await channels.get_channel_by_name(ctx, actor, team.id, channel_name)
     return json_response(wire.channel_json(channel))
 
 
 @router.get("/{team_id}")
-async def get_team(team_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    team = await teams.get_team(server, actor, path_id(team_id, "team_id"))
+async def get_team(team_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    team = await teams.get_team(ctx, actor, path_id(team_id, "team_id"))
     return json_response(wire.team_json(team))
 
 
@@ -71,11 +71,11 @@ async def add_member(
     team_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     user_id = path_id(text_field(body, "user_id", required=True), "user_id")
-    member = await teams.add_member(server, actor, path_id(team_id, "team_id"), user_id)
+    member = await teams.add_member(ctx, actor, path_id(team_id, "team_id"), user_id)
     return json_response(wire.team_member_json(member), status=201)
 
 
@@ -85,11 +85,11 @@ async def update_member_roles(
     user_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     await teams.update_member_roles(
-        server,
+        ctx,
         actor,
         path_id(team_id, "team_id"),
         path_id(user_id, "user_id"),
@@ -103,10 +103,10 @@ async def list_members(
     team_id: str,
     pages: PagingDep,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     found = await teams.list_members(
-        server, actor, path_id(team_id, "team_id"), page=pages.page, per_page=pages.per_page
+        ctx, actor, path_id(team_id, "team_id"), page=pages.page, per_page=pages.per_page
     )
     return json_response([wire.team_member_json(m) for m in found])
 
@@ -116,10 +116,10 @@ async def public_channels(
     team_id: str,
     pages: PagingDep,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     found = await channels.list_public(
-        server, actor, path_id(team_id, "team_id"), page=pages.page, per_page=pages.per_page
+        ctx, actor, path_id(team_id, "team_id"), page=pages.page, per_page=pages.per_page
     )
     return json_response([wire.channel_json(c) for c in found])
 
@@ -129,9 +129,9 @@ async def channel_by_name(
     team_id: str,
     channel_name: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     channel = await channels.get_channel_by_name(
-        server, actor, path_id(team_id, "team_id"), channel_name
+        ctx, actor, path_id(team_id, "team_id"), channel_name
     )
     return json_response(wire.channel_json(channel))

@@ -11,13 +11,13 @@ from inbound.errors import BadRequest
 from inbound.models import ANONYMOUS, User
 from inbound.services import auth, channels, teams
 from inbound.services import users as user_service
-from inbound.services.server import Server
+from inbound.services.context import Context
 from inbound.web import wire
 from inbound.web.api.deps import (
     COOKIE,
+    ContextDep,
     CurrentUser,
     PagingDep,
-    ServerDep,
     json_body,
     json_object,
     path_id,
@@ -34,22 +34,22 @@ def _me(user_id: str, actor: User) -> str:
     return actor.id if user_id == "me" else path_id(user_id, "user_id")
 
 
-def _seen(server: Server, actor: User, user: User) -> dict[str, Any]:
-    return wire.visible_user_json(user_service.as_seen_by(server, actor, user))
+def _seen(ctx: Context, actor: User, user: User) -> dict[str, Any]:
+    return wire.visible_user_json(user_service.as_seen_by(ctx, actor, user))
 
 
 @router.post("/login")
-async def login(request: Request, server: ServerDep) -> Response:
+async def login(request: Request, ctx: ContextDep) -> Response:
     body = await json_object(request)
     user, session = await auth.login(
-        server,
+        ctx,
         text_field(body, "login_id", required=True),
         text_field(body, "password"),
         address=request.client.host if request.client else "",
     )
     response = json_response(wire.user_json(user), headers={"Token": session.token})
     max_age = max((session.expires_at - session.create_at) // 1000, 1)
-    secure = is_https(server, request.scope)
+    secure = is_https(ctx, request.scope)
     response.set_cookie(
         COOKIE, session.token, max_age=max_age, httponly=True, samesite="lax", secure=secure
     )
@@ -57,22 +57,22 @@ async def login(request: Request, server: ServerDep) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, server: ServerDep) -> Response:
+async def logout(request: Request, ctx: ContextDep) -> Response:
     token = token_from(request)
     if token:
-        await auth.logout(server, token)
+        await auth.logout(ctx, token)
     response = status_ok()
-    secure = is_https(server, request.scope)
+    secure = is_https(ctx, request.scope)
     response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=secure)
     return response
 
 
 @router.post("")
-async def create_user(request: Request, server: ServerDep) -> Response:
+async def create_user(request: Request, ctx: ContextDep) -> Response:
     body = await json_object(request)
-    actor = await _optional_user(request, server)
+    actor = await _optional_user(request, ctx)
     user = await user_service.create_user(
-        server,
+        ctx,
         actor,
         username=text_field(body, "username", required=True),
         email=text_field(body, "email", required=True),
@@ -84,50 +84,50 @@ async def create_user(request: Request, server: ServerDep) -> Response:
     return json_response(wire.user_json(user), status=201)
 
 
-async def _optional_user(request: Request, server: Server) -> User | None:
+async def _optional_user(request: Request, ctx: Context) -> User | None:
     """Sign-up works without a session (when open); with one, the caller's rights apply."""
     token = token_from(request)
-    return await auth.user_for_token(server, token) if token else ANONYMOUS
+    return await auth.user_for_token(ctx, token) if token else ANONYMOUS
 
 
 @router.get("")
 async def list_users(
     pages: PagingDep,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
     in_team: str = "",
     in_channel: str = "",
 ) -> Response:
     found = await user_service.list_visible_users(
-        server,
+        ctx,
         actor,
         page=pages.page,
         per_page=pages.per_page,
         in_team=in_team,
         in_channel=in_channel,
     )
-    return json_response([_seen(server, actor, u) for u in found])
+    return json_response([_seen(ctx, actor, u) for u in found])
 
 
 @router.post("/ids")
-async def users_by_ids(request: Request, actor: CurrentUser, server: ServerDep) -> Response:
+async def users_by_ids(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     ids = await json_body(request)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BadRequest("api.context.invalid_body_param.app_error", "Expected a list of user ids.")
-    found = await user_service.view_users_by_ids(server, actor, ids)
-    return json_response([_seen(server, actor, u) for u in found])
+    found = await user_service.view_users_by_ids(ctx, actor, ids)
+    return json_response([_seen(ctx, actor, u) for u in found])
 
 
 @router.get("/username/{username}")
-async def get_by_username(username: str, actor: CurrentUser, server: ServerDep) -> Response:
-    user = await user_service.view_user_by_username(server, actor, username)
-    return json_response(_seen(server, actor, user))
+async def get_by_username(username: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    user = await user_service.view_user_by_username(ctx, actor, username)
+    return json_response(_seen(ctx, actor, user))
 
 
 @router.get("/{user_id}")
-async def get_user(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    user = await user_service.view_user(server, actor, _me(user_id, actor))
-    return json_response(_seen(server, actor, user))
+async def get_user(user_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    user = await user_service.view_user(ctx, actor, _me(user_id, actor))
+    return json_response(_seen(ctx, actor, user))
 
 
 @router.put("/{user_id}/roles")
@@ -135,18 +135,18 @@ async def update_roles(
     user_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     roles = text_field(body, "roles", required=True)
-    await user_service.update_roles(server, actor, _me(user_id, actor), roles)
+    await user_service.update_roles(ctx, actor, _me(user_id, actor), roles)
     return status_ok()
 
 
 @router.post("/{user_id}/reset_failed_attempts")
-async def reset_failed_attempts(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
+async def reset_failed_attempts(user_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
     """Mattermost's unlock: a system admin sets the user's failed logins back to 0."""
-    await auth.unlock(server, actor, _me(user_id, actor))
+    await auth.unlock(ctx, actor, _me(user_id, actor))
     return status_ok()
 
 
@@ -155,14 +155,14 @@ async def update_active(
     user_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     if not isinstance(body.get("active"), bool):
         raise BadRequest(
             "api.context.invalid_body_param.app_error", "active must be true or false."
         )
-    await user_service.set_active(server, actor, _me(user_id, actor), active=body["active"])
+    await user_service.set_active(ctx, actor, _me(user_id, actor), active=body["active"])
     return status_ok()
 
 
@@ -171,11 +171,11 @@ async def create_token(
     user_id: str,
     request: Request,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     body = await json_object(request)
     token = await auth.create_access_token(
-        server, actor, _me(user_id, actor), text_field(body, "description", required=True)
+        ctx, actor, _me(user_id, actor), text_field(body, "description", required=True)
     )
     return json_response(
         {
@@ -189,8 +189,8 @@ async def create_token(
 
 
 @router.get("/{user_id}/teams")
-async def teams_for_user(user_id: str, actor: CurrentUser, server: ServerDep) -> Response:
-    found = await teams.list_teams_for_user(server, actor, _me(user_id, actor))
+async def teams_for_user(user_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    found = await teams.list_teams_for_user(ctx, actor, _me(user_id, actor))
     return json_response([wire.team_json(t) for t in found])
 
 
@@ -199,10 +199,10 @@ async def channels_for_user(
     user_id: str,
     team_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     found = await channels.list_for_user(
-        server, actor, _me(user_id, actor), path_id(team_id, "team_id")
+        ctx, actor, _me(user_id, actor), path_id(team_id, "team_id")
     )
     return json_response([wire.channel_json(c) for c in found])
 
@@ -212,10 +212,10 @@ async def unread(
     user_id: str,
     channel_id: str,
     actor: CurrentUser,
-    server: ServerDep,
+    ctx: ContextDep,
 ) -> Response:
     counts = await channels.unread(
-        server, actor, _me(user_id, actor), path_id(channel_id, "channel_id")
+        ctx, actor, _me(user_id, actor), path_id(channel_id, "channel_id")
     )
     return json_response(
         {
