@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inbound.errors import AppError, BadRequest
+from inbound.errors import AppError, BadRequestError
 from inbound.models import new_id
 from inbound.runtime import Runtime
 from inbound.settings import Settings
@@ -96,7 +96,7 @@ class Inbound:
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     where = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
-    error = BadRequest(
+    error = BadRequestError(
         "api.context.invalid_url_param.app_error", f"Invalid or missing parameter: {where}."
     )
     return error_response(error, request_id(request))

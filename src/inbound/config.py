@@ -14,7 +14,7 @@ from dataclasses import Field, dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 
 
 def setting(key: str, default: Any, *, between: tuple[int, int] | None = None) -> Any:
@@ -112,8 +112,8 @@ CLIENT_KEYS = (
 )
 
 
-def invalid(message: str) -> BadRequest:
-    return BadRequest("model.config.is_valid.app_error", message)
+def invalid(message: str) -> BadRequestError:
+    return BadRequestError("model.config.is_valid.app_error", message)
 
 
 def validate(document: Any, *, base: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:

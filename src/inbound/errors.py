@@ -28,51 +28,51 @@ class AppError(Exception):
         }
 
 
-class BadRequest(AppError):
+class BadRequestError(AppError):
     status = 400
     default_id = "api.context.invalid_param.app_error"
 
 
-class Unauthorized(AppError):
+class UnauthorizedError(AppError):
     status = 401
     default_id = "api.context.session_expired.app_error"
 
 
-class Forbidden(AppError):
+class ForbiddenError(AppError):
     status = 403
     default_id = "api.context.permissions.app_error"
 
 
-class NotFound(AppError):
+class NotFoundError(AppError):
     status = 404
     default_id = "app.not_found.app_error"
 
 
-class PayloadTooLarge(AppError):
+class PayloadTooLargeError(AppError):
     status = 413
     default_id = "web.incoming_webhook.too_large.app_error"
 
 
-class UriTooLong(AppError):
+class UriTooLongError(AppError):
     status = 414
     default_id = "web.incoming_webhook.uri_too_long.app_error"
 
 
-class RequestTimeout(AppError):
+class RequestTimeoutError(AppError):
     """408: the request did not arrive within ``ServiceSettings.ReadTimeout``."""
 
     status = 408
     default_id = "api.context.request_timeout.app_error"
 
 
-class HeadersTooLarge(AppError):
+class HeadersTooLargeError(AppError):
     """431: more than 100 headers, or more than 64 KiB of request line and headers."""
 
     status = 431
     default_id = "api.context.request_headers_too_large.app_error"
 
 
-class RetryLater(AppError):
+class RetryLaterError(AppError):
     """An error the client should retry after ``retry_after`` seconds (sent as ``Retry-After``)."""
 
     default_retry_after = 1
@@ -84,7 +84,7 @@ class RetryLater(AppError):
         self.retry_after = self.default_retry_after if retry_after is None else retry_after
 
 
-class Unavailable(RetryLater):
+class UnavailableError(RetryLaterError):
     """503: the database is away or did not answer in time (the message says whether the work
     may have happened anyway: the connection died during COMMIT, or the deadline passed after
     the post was queued)."""
@@ -94,31 +94,33 @@ class Unavailable(RetryLater):
     default_retry_after = 5
 
 
-class RateLimited(RetryLater):
+class RateLimitedError(RetryLaterError):
     """429: over a rate limit."""
 
     status = 429
     default_id = "api.context.rate_limited.app_error"
 
 
-class Disabled(AppError):
+class DisabledError(AppError):
     """501: a feature switched off by the admin (Mattermost's status for disabled webhooks)."""
 
     status = 501
     default_id = "api.context.not_implemented.app_error"
 
 
-def invalid_param(name: str, message: str = "") -> BadRequest:
-    return BadRequest(
+def invalid_param(name: str, message: str = "") -> BadRequestError:
+    return BadRequestError(
         "api.context.invalid_param.app_error", message or f"Invalid or missing {name} parameter."
     )
 
 
-def invalid_url_param(name: str) -> BadRequest:
-    return BadRequest(
+def invalid_url_param(name: str) -> BadRequestError:
+    return BadRequestError(
         "api.context.invalid_url_param.app_error", f"Invalid or missing {name} in request URL."
     )
 
 
-def permission_denied(message: str = "You do not have the appropriate permissions.") -> Forbidden:
-    return Forbidden("api.context.permissions.app_error", message)
+def permission_denied(
+    message: str = "You do not have the appropriate permissions.",
+) -> ForbiddenError:
+    return ForbiddenError("api.context.permissions.app_error", message)

@@ -21,7 +21,7 @@ from inbound.services.hook_cache import (
     MISS_PER_SEC,
     HookCache,
     ResolvedHook,
-    TooManyMisses,
+    TooManyMissesError,
 )
 
 
@@ -137,7 +137,7 @@ def test_an_address_trying_random_keys_runs_out_of_database_reads() -> None:
         cache, load = HookCache(), Unknown()
         for i in range(int(MISS_BURST)):
             assert await cache.get(f"random{i}", load, address="1.2.3.4") is None
-        with pytest.raises(TooManyMisses) as raised:
+        with pytest.raises(TooManyMissesError) as raised:
             await cache.get("one-more", load, address="1.2.3.4")
         assert 0 < raised.value.retry_after <= 1 / MISS_PER_SEC
         assert load.calls == MISS_BURST  # the refused one cost no read

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from inbound.config import RateLimitSettings
-from inbound.errors import RateLimited
+from inbound.errors import RateLimitedError
 from inbound.models import IncomingHook
 from inbound.services.rate_limit import NS, Decision, MemoryLimiter, Rate, RateLimits
 from inbound.web.rate_limit import client_key
@@ -173,7 +173,7 @@ def test_hook_override_or_server_defaults(per_sec: int, burst: int, allowed_at_o
             try:
                 await limits.check_hook(HOOK_SETTINGS, hook)
                 allowed += 1
-            except RateLimited as error:
+            except RateLimitedError as error:
                 assert error.error_id == "web.incoming_webhook.rate_limited.app_error"
                 assert error.retry_after >= 1
         return allowed

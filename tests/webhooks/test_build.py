@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.webhooks.blocks import blocks_to_markdown
 from inbound.webhooks.message import Checked, Identity, build, check
 from inbound.webhooks.payload import DecodeError, WebhookRequest, normalise
@@ -101,13 +101,13 @@ def test_build(
     ids=["empty", "blank-text", "blocks-render-nothing", "type-not-allowed", "attachment-too-big"],
 )
 def test_build_rejects(request_: WebhookRequest, error_id: str) -> None:
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(BadRequestError) as caught:
         build(request_, NO_LOOKUPS, identity=HOOK, limit=4000)
     assert caught.value.error_id == error_id
 
 
 def test_blank_content_comes_before_a_bad_type() -> None:
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(BadRequestError) as caught:
         check(WebhookRequest(type="system_join"))
     assert caught.value.error_id == "web.incoming_webhook.text.app_error"
 
@@ -201,7 +201,7 @@ def test_build_raises_only_bad_request_and_keeps_to_the_limit(
         return
     try:
         built = build(request, lookups, identity=identity, limit=limit, slack=slack)
-    except BadRequest as error:
+    except BadRequestError as error:
         assert error.error_id in DOCUMENTED
         return
     assert built.pieces

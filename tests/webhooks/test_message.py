@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.webhooks.message import Identity, check_type, mentions_in, pieces, render
 from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import Lookups
@@ -75,7 +75,7 @@ def test_allowed_types(post_type: str) -> None:
 
 @pytest.mark.parametrize("post_type", ["system_join_channel", "weird"])
 def test_other_types_are_rejected(post_type: str) -> None:
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(BadRequestError) as caught:
         check_type(post_type)
     assert caught.value.error_id == "api.context.invalid_param.app_error"
 
@@ -96,7 +96,7 @@ def test_attachments_spill_into_new_pieces_when_props_grow_too_large() -> None:
 
 
 def test_one_attachment_too_large_is_400() -> None:
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(BadRequestError) as caught:
         pieces(
             WebhookRequest(attachments=[{"text": "x" * 800_000, "fields": []}]),
             IDENTITY,

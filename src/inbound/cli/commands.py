@@ -24,7 +24,7 @@ from inbound.cli.common import (
     user_named,
 )
 from inbound.config import DEFAULTS, invalid
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.models import User
 from inbound.services import auth, channels, posts, teams, users
 from inbound.services import config as config_service
@@ -282,7 +282,7 @@ def post_create(
         channel = await channel_named(ctx, ref)
         author = await user_named(ctx, as_user)
         if not message.strip():
-            raise BadRequest("api.post.create_post.empty.app_error", "The message is empty.")
+            raise BadRequestError("api.post.create_post.empty.app_error", "The message is empty.")
         return await posts.create_post(ctx, author, channel_id=channel.id, message=message)
 
     post = run_local(settings_from(database_url), work)

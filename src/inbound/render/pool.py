@@ -36,12 +36,12 @@ MAX_QUEUED = 2_000  # beyond this a post is shown as text and tried again on the
 Render = Callable[..., str]
 
 
-class Overtime(Exception):
+class OvertimeError(Exception):
     """A job used up its CPU time (raised inside the worker by ``SIGVTALRM``)."""
 
 
 def _overtime(_signum: int, _frame: FrameType | None) -> None:
-    raise Overtime
+    raise OvertimeError
 
 
 def _die_with(parent: int) -> None:
@@ -73,7 +73,7 @@ def run_limited(render: Render, cpu_limit: float, args: tuple[Any, ...]) -> str 
     signal.setitimer(signal.ITIMER_VIRTUAL, cpu_limit)
     try:
         return render(*args)
-    except Overtime:
+    except OvertimeError:
         return None
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)

@@ -7,7 +7,13 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from inbound.errors import BadRequest, Forbidden, NotFound, RateLimited, Unauthorized
+from inbound.errors import (
+    BadRequestError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthorizedError,
+)
 from inbound.models import AccessToken, Session, User, new_id, now_ms
 from inbound.services.context import Context
 from inbound.services.permissions import require_system_admin
@@ -49,23 +55,23 @@ async def verify_password_off_loop(ctx: Context, password_hash: str, password: s
 LOCK_MS = 15 * 60_000  # a locked account opens again 15 minutes after its last failure
 
 
-def _bad_login() -> Unauthorized:
-    return Unauthorized(
+def _bad_login() -> UnauthorizedError:
+    return UnauthorizedError(
         "api.user.login.invalid_credentials_email_username",
         "Enter a valid email or username and/or password.",
     )
 
 
-def _locked() -> Unauthorized:
-    return Unauthorized(
+def _locked() -> UnauthorizedError:
+    return UnauthorizedError(
         "api.user.check_user_login_attempts.too_many.app_error",
         "Your account is locked because of too many failed password attempts. "
         "Please reset your password.",
     )
 
 
-def _throttled(wait: int) -> RateLimited:
-    return RateLimited(
+def _throttled(wait: int) -> RateLimitedError:
+    return RateLimitedError(
         "api.context.rate_limited.app_error",
         "Too many failed logins from this address; try again later.",
         retry_after=wait,
@@ -93,7 +99,7 @@ async def login(
         raise _bad_login()
     ctx.login_throttle.give_back(address)
     if not user.is_active:
-        raise Unauthorized(
+        raise UnauthorizedError(
             "api.user.login.inactive.app_error",
             "Login failed because your account has been deactivated.",
         )
@@ -138,7 +144,7 @@ async def unlock(ctx: Context, actor: User | None, user_id: str) -> None:
         require_system_admin(actor)
     async with ctx.db.begin() as conn:
         if not await user_store.reset_login_attempts(conn, user_id):
-            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+            raise NotFoundError("app.user.missing_account.const", "Unable to find the user.")
 
 
 async def logout(ctx: Context, token: str) -> None:
@@ -158,7 +164,7 @@ async def user_for_token(ctx: Context, token: str) -> User:
             user_id = access.user_id if access is not None and access.is_active else ""
         user = await user_store.get_user_by_id(conn, user_id) if user_id else None
     if user is None or not user.is_active:
-        raise Unauthorized(
+        raise UnauthorizedError(
             "api.context.session_expired.app_error",
             "Invalid or expired session, please login again.",
         )
@@ -169,20 +175,20 @@ async def create_access_token(
     ctx: Context, actor: User, user_id: str, description: str
 ) -> AccessToken:
     if not ctx.config.service.enable_user_access_tokens:
-        raise Forbidden(
+        raise ForbiddenError(
             "api.user.create_user_access_token.disabled", "Personal access tokens are disabled."
         )
     if actor.id != user_id and not actor.is_system_admin:
-        raise Forbidden(
+        raise ForbiddenError(
             "api.context.permissions.app_error", "You can only create tokens for yourself."
         )
     if not description.strip():
-        raise BadRequest(
+        raise BadRequestError(
             "model.user_access_token.is_valid.description.app_error", "A description is required."
         )
     async with ctx.db.begin() as conn:
         if await user_store.get_user_by_id(conn, user_id) is None:
-            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+            raise NotFoundError("app.user.missing_account.const", "Unable to find the user.")
         token = AccessToken(new_id(), new_id(), user_id, description.strip()[:512])
         await user_store.insert_access_token(conn, token)
     return token

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from inbound.errors import BadRequest, NotFound, permission_denied
+from inbound.errors import BadRequestError, NotFoundError, permission_denied
 from inbound.models import (
     CHANNEL_ADMIN,
     CHANNEL_USER,
@@ -41,8 +41,8 @@ CHANNEL_NAME_RE = re.compile(r"^[a-z0-9\-_]{1,64}$")
 UNDELETABLE = frozenset({"town-square"})
 
 
-def channel_not_found() -> NotFound:
-    return NotFound("app.channel.get.existing.app_error", "Unable to find the channel.")
+def channel_not_found() -> NotFoundError:
+    return NotFoundError("app.channel.get.existing.app_error", "Unable to find the channel.")
 
 
 def direct_channel_name(user_a: str, user_b: str) -> str:
@@ -61,14 +61,16 @@ async def create_channel(
     header: str = "",
 ) -> Channel:
     if channel_type not in (OPEN, PRIVATE):
-        raise BadRequest("model.channel.is_valid.type.app_error", "Channel type must be O or P.")
+        raise BadRequestError(
+            "model.channel.is_valid.type.app_error", "Channel type must be O or P."
+        )
     if not CHANNEL_NAME_RE.match(name):
-        raise BadRequest(
+        raise BadRequestError(
             "model.channel.is_valid.name.app_error",
             "Channel name must be 1–64 lowercase letters, numbers, '-' or '_'.",
         )
     if not display_name.strip() or len(display_name) > 64:
-        raise BadRequest(
+        raise BadRequestError(
             "model.channel.is_valid.display_name.app_error",
             "Display name must be 1–64 characters.",
         )
@@ -78,12 +80,12 @@ async def create_channel(
     channel.creator_id = actor.id if actor else ""
     async with ctx.db.begin() as conn:
         if await team_store.get_team_by_id(conn, team_id) is None:
-            raise NotFound("app.team.get.find.app_error", "Unable to find the team.")
+            raise NotFoundError("app.team.get.find.app_error", "Unable to find the team.")
         if actor is not None:
             wanted = CREATE_PUBLIC_CHANNEL if channel_type == OPEN else CREATE_PRIVATE_CHANNEL
             await require_team_permission(conn, ctx.config, actor, team_id, wanted)
         if await channel_store.get_channel_by_name(conn, team_id, name) is not None:
-            raise BadRequest(
+            raise BadRequestError(
                 "store.sql_channel.save_channel.exists.app_error",
                 f"A channel with the name {name!r} already exists on this team.",
             )
@@ -160,21 +162,21 @@ async def add_member(
         if channel is None:
             raise channel_not_found()
         if channel.delete_at:
-            raise BadRequest(
+            raise BadRequestError(
                 "api.channel.add_user.to.channel.failed.deleted.app_error",
                 "The channel has been archived.",
             )
         if channel.is_direct:
-            raise BadRequest(
+            raise BadRequestError(
                 "api.channel.add_user_to_channel.type.app_error",
                 "Members cannot be added to a direct message channel.",
             )
         if actor is not None:
             await readable_channel(conn, actor, channel_id)
         if await user_store.get_user_by_id(conn, user_id) is None:
-            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+            raise NotFoundError("app.user.missing_account.const", "Unable to find the user.")
         if await team_store.get_team_member(conn, channel.team_id, user_id) is None:
-            raise BadRequest(
+            raise BadRequestError(
                 "api.channel.add_members.user_denied",
                 "The user must be a member of the team before joining its channels.",
             )
@@ -190,19 +192,21 @@ async def remove_member(ctx: Context, actor: User, channel_id: str, user_id: str
     async with ctx.db.begin() as conn:
         channel = await readable_channel(conn, actor, channel_id)
         if channel.is_direct:
-            raise BadRequest(
+            raise BadRequestError(
                 "api.channel.remove_user_from_channel.type.app_error",
                 "Members cannot be removed from a direct message channel.",
             )
         if channel.name in UNDELETABLE:
-            raise BadRequest(
+            raise BadRequestError(
                 "api.channel.remove.default.app_error",
                 f"Members cannot leave the {channel.name} channel.",
             )
         if actor.id != user_id and not await _can_manage(ctx, actor, channel):
             raise permission_denied()
         if not await channel_store.delete_channel_member(conn, channel_id, user_id):
-            raise NotFound("app.channel.get_member.missing.app_error", "The user is not a member.")
+            raise NotFoundError(
+                "app.channel.get_member.missing.app_error", "The user is not a member."
+            )
 
 
 async def list_members(
@@ -220,7 +224,7 @@ async def get_member(ctx: Context, actor: User, channel_id: str, user_id: str) -
         await readable_channel(conn, actor, channel_id)
         member = await channel_store.get_channel_member(conn, channel_id, user_id)
     if member is None:
-        raise NotFound("app.channel.get_member.missing.app_error", "The user is not a member.")
+        raise NotFoundError("app.channel.get_member.missing.app_error", "The user is not a member.")
     return member
 
 
@@ -229,7 +233,9 @@ async def get_or_create_direct(
 ) -> tuple[Channel, bool]:
     """The DM channel of two users (a user may DM themselves); ``True`` when just created."""
     if not (is_valid_id(user_a) and is_valid_id(user_b)):
-        raise BadRequest("api.context.invalid_body_param.app_error", "Two user ids are required.")
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "Two user ids are required."
+        )
     if actor is not None and actor.id not in (user_a, user_b) and not actor.is_system_admin:
         raise permission_denied()
     name = direct_channel_name(user_a, user_b)
@@ -240,7 +246,7 @@ async def get_or_create_direct(
         if len(await user_store.get_users_by_ids(conn, list({user_a, user_b}))) != len(
             {user_a, user_b}
         ):
-            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+            raise NotFoundError("app.user.missing_account.const", "Unable to find the user.")
         now = now_ms()
         channel = Channel(new_id(), "", name, "", DIRECT, now, now, creator_id=user_a)
         await channel_store.insert_channel(conn, channel)
@@ -268,7 +274,7 @@ async def archive(ctx: Context, actor: User | None, channel_id: str) -> list[str
     if channel is None or channel.delete_at:
         raise channel_not_found()
     if channel.is_direct or channel.name in UNDELETABLE:
-        raise BadRequest(
+        raise BadRequestError(
             "api.channel.delete_channel.cannot.app_error",
             f"The {channel.name or 'direct message'} channel cannot be archived.",
         )
@@ -298,7 +304,7 @@ async def unread(ctx: Context, actor: User, user_id: str, channel_id: str) -> Un
         channel = await readable_channel(conn, actor, channel_id)
         member = await channel_store.get_channel_member(conn, channel_id, user_id)
     if member is None:
-        raise NotFound("app.channel.get_member.missing.app_error", "The user is not a member.")
+        raise NotFoundError("app.channel.get_member.missing.app_error", "The user is not a member.")
     return Unread(
         channel.team_id,
         channel.id,

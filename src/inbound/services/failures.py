@@ -15,8 +15,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from inbound.errors import AppError, Unavailable
-from inbound.store.faults import OutcomeUnknown, is_unavailable
+from inbound.errors import AppError, UnavailableError
+from inbound.store.faults import OutcomeUnknownError, is_unavailable
 
 log = logging.getLogger(__name__)
 LOG_INTERVAL_SECONDS = 10.0
@@ -46,13 +46,13 @@ class Failures:
 
     def classify(self, error: BaseException, request_id: str = "") -> AppError:
         """The answer to a webhook request that failed with ``error``."""
-        if isinstance(error, OutcomeUnknown | TimeoutError):
+        if isinstance(error, OutcomeUnknownError | TimeoutError):
             self.note(error, request_id, with_traceback=False)
-            return Unavailable(message=MAYBE_STORED, retry_after=RETRY_AFTER_SECONDS)
+            return UnavailableError(message=MAYBE_STORED, retry_after=RETRY_AFTER_SECONDS)
         if is_unavailable(error):
             self.note(error, request_id, with_traceback=False)
             message = NOT_STORED.format(s=RETRY_AFTER_SECONDS)
-            return Unavailable(message=message, retry_after=RETRY_AFTER_SECONDS)
+            return UnavailableError(message=message, retry_after=RETRY_AFTER_SECONDS)
         self.note(error, request_id, with_traceback=True)
         return AppError(
             "web.incoming_webhook.general.app_error",
@@ -61,9 +61,9 @@ class Failures:
 
     def classify_api(self, error: BaseException, request_id: str = "") -> AppError:
         """The answer to an API request or page view that failed with ``error``."""
-        if is_unavailable(error) or isinstance(error, OutcomeUnknown):
+        if is_unavailable(error) or isinstance(error, OutcomeUnknownError):
             self.note(error, request_id, with_traceback=False)
-            return Unavailable(
+            return UnavailableError(
                 "api.context.unavailable.app_error",
                 f"The database is unavailable; retry after {RETRY_AFTER_SECONDS} seconds.",
                 retry_after=RETRY_AFTER_SECONDS,

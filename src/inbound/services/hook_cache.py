@@ -41,7 +41,7 @@ MISS_BURST = 20.0
 MISS_PER_SEC = 2.0
 
 
-class TooManyMisses(Exception):
+class TooManyMissesError(Exception):
     """This address has looked up too many unknown keys lately: no database read for it."""
 
     def __init__(self, retry_after: float) -> None:
@@ -71,7 +71,7 @@ class HookCache:
 
     async def get(self, key: str, load: Loader, *, address: str = "") -> ResolvedHook | None:
         """The hook for ``key``, or ``None`` when no hook has it (answered from memory when
-        it was asked lately). Raises ``TooManyMisses`` for an address over its miss budget."""
+        it was asked lately). Raises ``TooManyMissesError`` for an address over its miss budget."""
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
@@ -104,7 +104,7 @@ class HookCache:
             self._budgets.pop(next(iter(self._budgets)))  # the least recently seen
         if tokens < 1.0:
             self._budgets[address] = (tokens, now)
-            raise TooManyMisses(retry_after=(1.0 - tokens) / MISS_PER_SEC)
+            raise TooManyMissesError(retry_after=(1.0 - tokens) / MISS_PER_SEC)
         self._budgets[address] = (tokens - 1.0, now)
 
     def refund_miss(self, address: str) -> None:

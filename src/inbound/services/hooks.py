@@ -13,7 +13,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import Config
-from inbound.errors import BadRequest, Disabled, NotFound, invalid_param, permission_denied
+from inbound.errors import (
+    BadRequestError,
+    DisabledError,
+    NotFoundError,
+    invalid_param,
+    permission_denied,
+)
 from inbound.models import OPEN, Channel, IncomingHook, User, is_valid_id, new_id, now_ms
 from inbound.services.changes import HookChanged
 from inbound.services.context import Context
@@ -38,13 +44,15 @@ RATE_FIELDS = ("rate_limit_per_sec", "rate_limit_burst")  # 0: RateLimitSettings
 MAX_RATE = 1_000_000
 
 
-def hook_not_found() -> NotFound:
-    return NotFound("app.webhooks.get_incoming.app_error", "Unable to find the incoming webhook.")
+def hook_not_found() -> NotFoundError:
+    return NotFoundError(
+        "app.webhooks.get_incoming.app_error", "Unable to find the incoming webhook."
+    )
 
 
 def check_enabled(config: Config) -> None:
     if not config.service.enable_incoming_webhooks:
-        raise Disabled(
+        raise DisabledError(
             "api.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
         )
@@ -104,7 +112,7 @@ def check_values(fields: HookFields | HookPatch) -> None:
     for name, limit in (("channel_id", 26), *LIMITS.items()):
         value = getattr(fields, name)
         if value is not None and len(value) > limit:
-            raise BadRequest(
+            raise BadRequestError(
                 f"model.incoming_hook.{name}.app_error",
                 f"{name} must be at most {limit} characters.",
             )
@@ -116,26 +124,26 @@ def check_values(fields: HookFields | HookPatch) -> None:
             raise invalid_rate(name)
 
 
-def invalid_format() -> BadRequest:
+def invalid_format() -> BadRequestError:
     return invalid_param("message_format", "message_format must be 'markdown' or 'slack'.")
 
 
-def invalid_rate(name: str) -> BadRequest:
-    return BadRequest(
+def invalid_rate(name: str) -> BadRequestError:
+    return BadRequestError(
         f"model.incoming_hook.{name}.app_error",
         f"{name} must be a whole number from 0 (the server's default) to {MAX_RATE}.",
     )
 
 
-def team_mismatch(message: str = "A hook cannot move to another team.") -> BadRequest:
-    return BadRequest("api.webhook.team_mismatch.app_error", message)
+def team_mismatch(message: str = "A hook cannot move to another team.") -> BadRequestError:
+    return BadRequestError("api.webhook.team_mismatch.app_error", message)
 
 
 def check_hook_username(username: str, config: Config) -> None:
     if not username or not config.service.enable_post_username_override:
         return
     if not HOOK_USERNAME_RE.match(username) or username in RESERVED_HOOK_USERNAMES:
-        raise BadRequest(
+        raise BadRequestError(
             "api.incoming_webhook.invalid_username.app_error",
             f"Invalid username {username!r}: use 1–64 lowercase letters, numbers, '.', '-' or '_', "
             "not all, channel, here or system.",
@@ -147,9 +155,9 @@ async def _hook_channel(conn: AsyncConnection, channel_id: str) -> Channel:
         raise invalid_param("channel_id")
     channel = await channel_store.get_channel_by_id(conn, channel_id)
     if channel is None or channel.delete_at:
-        raise NotFound("app.channel.get.existing.app_error", "Unable to find the channel.")
+        raise NotFoundError("app.channel.get.existing.app_error", "Unable to find the channel.")
     if not channel.team_id:
-        raise BadRequest(
+        raise BadRequestError(
             "api.incoming_webhook.channel_type.app_error",
             "Incoming webhooks post to team channels, not direct or group messages.",
         )
@@ -191,7 +199,7 @@ async def create_hook(
                 raise permission_denied()
         owner = await user_store.get_user_by_id(conn, owner_id) if is_valid_id(owner_id) else None
         if owner is None:
-            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+            raise NotFoundError("app.user.missing_account.const", "Unable to find the user.")
         if channel.type != OPEN and not await is_channel_member(conn, owner, channel):
             raise permission_denied(NOT_A_MEMBER)
         if actor is not None and not await has_team_permission(
@@ -221,7 +229,7 @@ async def _managed_hook(
 ) -> IncomingHook:
     """The hook, when ``actor`` may manage it (own: manage_own; others': manage_others)."""
     if not is_valid_id(hook_id):
-        raise BadRequest(
+        raise BadRequestError(
             "api.context.invalid_url_param.app_error", "Invalid or missing hook_id in request URL."
         )
     hook = await hook_store.get_hook_by_id(conn, hook_id)

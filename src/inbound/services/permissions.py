@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import Config
-from inbound.errors import Forbidden, NotFound, permission_denied
+from inbound.errors import ForbiddenError, NotFoundError, permission_denied
 from inbound.models import OPEN, Channel, Team, User
 from inbound.store import channels as channel_store
 from inbound.store import teams as team_store
@@ -83,7 +83,7 @@ async def readable_channel(conn: AsyncConnection, user: User, channel_id: str) -
     """The channel, or 404 when it does not exist and 403 when the user may not read it."""
     channel = await channel_store.get_channel_by_id(conn, channel_id)
     if channel is None:
-        raise NotFound("app.channel.get.existing.app_error", "Unable to find the channel.")
+        raise NotFoundError("app.channel.get.existing.app_error", "Unable to find the channel.")
     if not await can_read_channel(conn, user, channel):
         raise permission_denied()
     return channel
@@ -92,12 +92,14 @@ async def readable_channel(conn: AsyncConnection, user: User, channel_id: str) -
 async def readable_team(conn: AsyncConnection, user: User, team_id: str) -> Team:
     team = await team_store.get_team_by_id(conn, team_id)
     if team is None:
-        raise NotFound("app.team.get.find.app_error", "Unable to find the team.")
+        raise NotFoundError("app.team.get.find.app_error", "Unable to find the team.")
     if (
         not user.is_system_admin
         and await team_store.get_team_member(conn, team_id, user.id) is None
     ):
-        raise Forbidden("api.context.permissions.app_error", "You are not a member of this team.")
+        raise ForbiddenError(
+            "api.context.permissions.app_error", "You are not a member of this team."
+        )
     return team
 
 

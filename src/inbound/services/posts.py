@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
+from inbound.errors import BadRequestError, ForbiddenError, NotFoundError, permission_denied
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import DIRECT, SERVER_OWNED_PROPS, Channel, Post, User, new_time_id, now_ms
 from inbound.services.context import Context
@@ -25,15 +25,17 @@ MAX_PER_PAGE = 200
 NAMES_PER_QUERY = 1000
 
 
-def post_not_found() -> NotFound:
-    return NotFound("app.post.get.app_error", "Unable to get the post.")
+def post_not_found() -> NotFoundError:
+    return NotFoundError("app.post.get.app_error", "Unable to get the post.")
 
 
 def client_props(props: Any) -> dict[str, Any]:
     if props is None:
         return {}
     if not isinstance(props, dict):
-        raise BadRequest("api.context.invalid_body_param.app_error", "props must be an object.")
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "props must be an object."
+        )
     return {k: v for k, v in props.items() if k not in SERVER_OWNED_PROPS}
 
 
@@ -63,12 +65,12 @@ async def check_root(conn: AsyncConnection, channel: Channel, root_id: str) -> N
         return
     root = await post_store.get_post_by_id(conn, root_id)
     if root is None or root.channel_id != channel.id:
-        raise BadRequest(
+        raise BadRequestError(
             "api.post.create_post.root_id.app_error",
             f"root_id {root_id!r} is not a post in this channel.",
         )
     if root.root_id:
-        raise BadRequest(
+        raise BadRequestError(
             "api.post.create_post.root_id.app_error",
             f"root_id {root_id!r} is a reply; reply to its root post {root.root_id!r} instead.",
         )
@@ -85,11 +87,11 @@ async def create_post(
 ) -> Post:
     limit = ctx.config.service.post_message_max_runes
     if len(message) > limit:
-        raise BadRequest(
+        raise BadRequestError(
             "model.post.is_valid.msg.app_error", f"The message is longer than {limit} characters."
         )
     if not message.strip() and not props:
-        raise BadRequest("api.post.create_post.empty.app_error", "The message is empty.")
+        raise BadRequestError("api.post.create_post.empty.app_error", "The message is empty.")
     async with ctx.db.connect() as conn:
         channel = await writable_channel(conn, actor, channel_id)
         await check_root(conn, channel, root_id)
@@ -116,7 +118,7 @@ async def create_post(
 async def writable_channel(conn: AsyncConnection, actor: User, channel_id: str) -> Channel:
     channel = await readable_channel(conn, actor, channel_id)
     if channel.delete_at:
-        raise Forbidden(
+        raise ForbiddenError(
             "api.post.create_post.can_not_post_to_deleted.error",
             "Can not post to a deleted (archived) channel.",
         )
@@ -222,7 +224,7 @@ async def patch_post(ctx: Context, actor: User, post_id: str, patch: PostPatch) 
     if patch.message is not None:
         limit = ctx.config.service.post_message_max_runes
         if len(patch.message) > limit:
-            raise BadRequest(
+            raise BadRequestError(
                 "model.post.is_valid.msg.app_error",
                 f"The message is longer than {limit} characters.",
             )

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from typing import NamedTuple, Protocol
 
 from inbound.config import RateLimitSettings
-from inbound.errors import RateLimited
+from inbound.errors import RateLimitedError
 from inbound.models import IncomingHook
 
 NS = 1_000_000_000
@@ -138,7 +138,7 @@ class RateLimits:
         if current is None or decision.limited or decision.remaining < current.remaining:
             report(decision)
         if decision.limited:
-            raise RateLimited(
+            raise RateLimitedError(
                 "web.incoming_webhook.rate_limited.app_error",
                 f"This webhook accepts {rate.per_sec} requests a second (bursts of "
                 f"{rate.burst + 1}); slow down.",

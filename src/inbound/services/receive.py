@@ -21,7 +21,13 @@ from typing import TypeAlias
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import ServiceSettings
-from inbound.errors import BadRequest, Disabled, Forbidden, NotFound, RateLimited
+from inbound.errors import (
+    BadRequestError,
+    DisabledError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+)
 from inbound.models import (
     DIRECT,
     OPEN,
@@ -35,7 +41,7 @@ from inbound.models import (
 )
 from inbound.services.channels import direct_channel_name, get_or_create_direct
 from inbound.services.context import Context
-from inbound.services.hook_cache import ResolvedHook, TooManyMisses
+from inbound.services.hook_cache import ResolvedHook, TooManyMissesError
 from inbound.services.permissions import is_channel_member
 from inbound.services.posts import check_root, mentioned_members
 from inbound.services.writer import PostBatch
@@ -55,7 +61,7 @@ async def receive(
 ) -> None:
     service = ctx.config.service
     if not service.enable_incoming_webhooks:
-        raise Disabled(
+        raise DisabledError(
             "web.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
         )
@@ -128,7 +134,7 @@ async def _channel_and_creator(
         raise channel_not_found(resolved.hook.channel_id)
     creator = resolved.creator
     if creator is None or not creator.is_active:
-        raise Forbidden(
+        raise ForbiddenError(
             "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
         )
     if isinstance(target, User):
@@ -162,7 +168,7 @@ async def _check_and_look_up(
     """Step 8 and the root check, then resolve the Slack ids the message references."""
     async with ctx.db.connect() as conn:
         if channel.type != OPEN and not await is_channel_member(conn, creator, channel):
-            raise Forbidden(
+            raise ForbiddenError(
                 "web.incoming_webhook.permissions.app_error",
                 f"The webhook's creator is not a member of the channel {channel.name!r}.",
             )
@@ -192,8 +198,8 @@ def _posts(
     ]
 
 
-def invalid_hook() -> BadRequest:
-    return BadRequest(
+def invalid_hook() -> BadRequestError:
+    return BadRequestError(
         "web.incoming_webhook.invalid.app_error",
         "Invalid webhook: the URL's key is unknown or was deleted.",
     )
@@ -204,8 +210,8 @@ async def resolve_key(ctx: Context, key: str, *, address: str = "") -> ResolvedH
     address that keeps trying unknown keys gets 429 instead of database reads."""
     try:
         resolved = await ctx.hooks.get(key, lambda k: _load_hook(ctx, k), address=address)
-    except TooManyMisses as error:
-        raise RateLimited(
+    except TooManyMissesError as error:
+        raise RateLimitedError(
             "web.incoming_webhook.rate_limited.app_error",
             "Too many requests with unknown webhook keys from this address; slow down.",
             retry_after=max(1, math.ceil(error.retry_after)),
@@ -229,8 +235,8 @@ async def _load_hook(ctx: Context, key: str) -> ResolvedHook | None:
     return ResolvedHook(hook, creator, channel)
 
 
-def channel_not_found(name: str) -> NotFound:
-    return NotFound(
+def channel_not_found(name: str) -> NotFoundError:
+    return NotFoundError(
         "web.incoming_webhook.channel.app_error", f"Couldn't find the channel {name!r}."
     )
 
@@ -242,7 +248,7 @@ async def target_channel(conn: AsyncConnection, resolved: ResolvedHook, override
     if override.startswith("@"):
         user = await user_store.get_user_by_username(conn, override[1:])
         if user is None or not user.is_active:
-            raise BadRequest(
+            raise BadRequestError(
                 "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
             )
         if hook.channel_locked:
@@ -271,8 +277,8 @@ def _direct_name(name: str) -> str:
     return name
 
 
-def _locked(override: str) -> Forbidden:
-    return Forbidden(
+def _locked(override: str) -> ForbiddenError:
+    return ForbiddenError(
         "web.incoming_webhook.channel_locked.app_error",
         f"This webhook is locked to its channel and cannot post to {override!r}.",
     )

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound.errors import BadRequest, NotFound, permission_denied
+from inbound.errors import BadRequestError, NotFoundError, permission_denied
 from inbound.models import (
     CHANNEL_ADMIN,
     CHANNEL_USER,
@@ -41,8 +41,8 @@ RESERVED_TEAM_NAMES = frozenset(
 )
 
 
-def team_not_found() -> NotFound:
-    return NotFound("app.team.get.find.app_error", "Unable to find the team.")
+def team_not_found() -> NotFoundError:
+    return NotFoundError("app.team.get.find.app_error", "Unable to find the team.")
 
 
 async def create_team(
@@ -50,14 +50,14 @@ async def create_team(
 ) -> Team:
     slug = name.strip().lower()
     if not TEAM_NAME_RE.match(slug) or slug in RESERVED_TEAM_NAMES:
-        raise BadRequest(
+        raise BadRequestError(
             "model.team.is_valid.name.app_error",
             "Team name must be 2–64 lowercase letters, numbers, '-' or '_', and not a reserved word (api, static, hooks, login, admin_console, web).",
         )
     if team_type not in ("O", "I"):
-        raise BadRequest("model.team.is_valid.type.app_error", "Team type must be O or I.")
+        raise BadRequestError("model.team.is_valid.type.app_error", "Team type must be O or I.")
     if not display_name.strip() or len(display_name) > 64:
-        raise BadRequest(
+        raise BadRequestError(
             "model.team.is_valid.characters.app_error", "Display name must be 1–64 characters."
         )
     now = now_ms()
@@ -65,7 +65,7 @@ async def create_team(
     team.allow_open_invite = team_type == OPEN
     async with ctx.db.begin() as conn:
         if await team_store.get_team_by_name(conn, slug) is not None:
-            raise BadRequest(
+            raise BadRequestError(
                 "store.sql_team.save_team.existing.app_error",
                 f"A team with the name {slug!r} already exists.",
             )
@@ -108,7 +108,7 @@ async def add_member(
             await require_team_permission(conn, ctx.config, actor, team_id, ADD_TEAM_MEMBERS)
         user = await user_store.get_user_by_id(conn, user_id)
         if user is None:
-            raise NotFound("app.user.missing_account.const", "Unable to find the user.")
+            raise NotFoundError("app.user.missing_account.const", "Unable to find the user.")
         existing = await team_store.get_team_member(conn, team_id, user_id)
         if existing is not None and not admin:
             return existing
@@ -163,7 +163,7 @@ async def update_member_roles(
     """Mattermost's ``PUT /teams/{id}/members/{user_id}/roles``: team admins and system admins."""
     wanted = roles.split()
     if not wanted or not set(wanted) <= TEAM_ROLES or TEAM_USER not in wanted:
-        raise BadRequest(
+        raise BadRequestError(
             "api.team.update_team_member_roles.bad_role",
             "Roles must be 'team_user' or 'team_user team_admin'.",
         )
@@ -173,7 +173,7 @@ async def update_member_roles(
         await require_team_permission(conn, ctx.config, actor, team_id, MANAGE_TEAM)
         member = await team_store.get_team_member(conn, team_id, user_id)
         if member is None:
-            raise NotFound(
+            raise NotFoundError(
                 "app.team.get_member.missing.app_error", "The user is not a member of this team."
             )
         member.roles = " ".join(r for r in (TEAM_USER, TEAM_ADMIN) if r in wanted)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound.errors import BadRequest, Forbidden, NotFound, permission_denied
+from inbound.errors import BadRequestError, ForbiddenError, NotFoundError, permission_denied
 from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
 from inbound.services.auth import hash_password_off_loop
 from inbound.services.changes import UserChanged
@@ -26,7 +26,7 @@ ROLES = frozenset({SYSTEM_USER, SYSTEM_ADMIN})
 def check_username(username: str) -> str:
     name = username.strip().lower()
     if not USERNAME_RE.match(name) or name in RESERVED_USERNAMES:
-        raise BadRequest(
+        raise BadRequestError(
             "model.user.is_valid.username.app_error",
             "Username must be 3–22 characters of lowercase letters, numbers and the symbols '.', "
             "'-' and '_', and must not be all, channel, here, system or webhook.",
@@ -36,14 +36,14 @@ def check_username(username: str) -> str:
 
 def check_password(password: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise BadRequest(
+        raise BadRequestError(
             "model.user.is_valid.pwd_length.app_error",
             f"Your password must contain at least {PASSWORD_MIN_LENGTH} characters.",
         )
 
 
-def user_not_found() -> NotFound:
-    return NotFound("app.user.missing_account.const", "Unable to find the user.")
+def user_not_found() -> NotFoundError:
+    return NotFoundError("app.user.missing_account.const", "Unable to find the user.")
 
 
 async def create_user(
@@ -66,7 +66,7 @@ async def create_user(
     name = check_username(username)
     address = email.strip().lower()
     if not EMAIL_RE.match(address) or len(address) > 128:
-        raise BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email.")
+        raise BadRequestError("model.user.is_valid.email.app_error", "Please enter a valid email.")
     check_password(password)
     now = now_ms()
     roles = f"{SYSTEM_USER} {SYSTEM_ADMIN}" if system_admin else SYSTEM_USER
@@ -84,12 +84,12 @@ async def create_user(
     )
     async with ctx.db.begin() as conn:
         if await user_store.get_user_by_username(conn, name) is not None:
-            raise BadRequest(
+            raise BadRequestError(
                 "app.user.save.username_exists.app_error",
                 f"An account with the username {name!r} already exists.",
             )
         if await user_store.get_user_by_email(conn, address) is not None:
-            raise BadRequest(
+            raise BadRequestError(
                 "app.user.save.email_exists.app_error", "An account with that email already exists."
             )
         await user_store.insert_user(conn, user)
@@ -127,7 +127,7 @@ async def list_users(
         )
 
 
-def cannot_see_user() -> Forbidden:
+def cannot_see_user() -> ForbiddenError:
     return permission_denied("You share no team or channel with this user.")
 
 
@@ -225,7 +225,7 @@ async def update_roles(ctx: Context, actor: User, user_id: str, roles: str) -> U
     require_system_admin(actor)
     wanted = roles.split()
     if not wanted or not set(wanted) <= ROLES or SYSTEM_USER not in wanted:
-        raise BadRequest(
+        raise BadRequestError(
             "api.user.update_user_roles.bad_role",
             "Roles must be 'system_user' or 'system_user system_admin'.",
         )

@@ -12,13 +12,13 @@ import sqlite3
 from sqlalchemy import exc as sa_exc
 
 
-class OutcomeUnknown(Exception):
+class OutcomeUnknownError(Exception):
     """The connection failed during COMMIT: the transaction may or may not have landed."""
 
 
 def is_unavailable(error: BaseException) -> bool:
     """True for failures of the database itself, on either driver, wrapped or not."""
-    if isinstance(error, OutcomeUnknown | TimeoutError | ConnectionError | OSError):
+    if isinstance(error, OutcomeUnknownError | TimeoutError | ConnectionError | OSError):
         return True
     if isinstance(error, sa_exc.DBAPIError):
         return error.connection_invalidated or _unavailable_driver_error(error.orig)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from inbound.store.db import CONNECT_TIMEOUT_SECONDS, SQLITE_PRAGMAS, Database, plain_dsn
-from inbound.store.faults import OutcomeUnknown
+from inbound.store.faults import OutcomeUnknownError
 from inbound.store.write_plan import Notified, WritePlan, statements
 
 
@@ -99,7 +99,7 @@ class SqliteWriter:
         except sqlite3.Error as error:
             with contextlib.suppress(sqlite3.Error):  # still open after SQLITE_BUSY/FULL
                 await loop.run_in_executor(self._executor, conn.execute, "ROLLBACK")
-            raise OutcomeUnknown(f"COMMIT failed: {error}") from error
+            raise OutcomeUnknownError(f"COMMIT failed: {error}") from error
         return notified
 
     async def close(self) -> None:
@@ -188,7 +188,7 @@ class AsyncpgWriter:
             try:
                 await transaction.commit()
             except Exception as error:  # the connection died or hung during COMMIT
-                raise OutcomeUnknown(f"COMMIT failed: {error!r}") from error
+                raise OutcomeUnknownError(f"COMMIT failed: {error!r}") from error
         return notified
 
     async def _write(self, conn: Any, plan: WritePlan) -> Notified:

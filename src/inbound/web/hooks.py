@@ -14,7 +14,7 @@ from functools import partial
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from inbound.errors import AppError, PayloadTooLarge, RetryLater, UriTooLong
+from inbound.errors import AppError, PayloadTooLargeError, RetryLaterError, UriTooLongError
 from inbound.runtime import Runtime
 from inbound.services.receive import receive
 from inbound.web.deadlines import Deadlines
@@ -35,7 +35,7 @@ OK_HEADERS = [
 JSON_TYPE = (b"content-type", b"application/json")
 
 
-class ClientGone(Exception):
+class ClientGoneError(Exception):
     """The sender disconnected before the body arrived: nothing to answer."""
 
 
@@ -67,7 +67,7 @@ class HookEndpoint:
                 request = decode(body, content_type, query)
             work = receive(self.ctx, key, request, address=_address(scope), large=large)
             await self.deadlines.run(work, seconds=self._deadline())
-        except ClientGone:
+        except ClientGoneError:
             return 0, ""
         except AppError as error:
             await _send_error(send, error, request_id)
@@ -88,7 +88,7 @@ class HookEndpoint:
     def _key(self, scope: Scope) -> str:
         raw = scope.get("raw_path") or scope["path"].encode()
         if len(raw) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
-            raise UriTooLong(
+            raise UriTooLongError(
                 "web.incoming_webhook.uri_too_long.app_error", "The request URL is too long."
             )
         return str(scope["path"][len(PREFIX) :])
@@ -103,7 +103,7 @@ class HookEndpoint:
         while more:
             message = await receive_()
             if message["type"] == "http.disconnect":
-                raise ClientGone
+                raise ClientGoneError
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
@@ -113,8 +113,8 @@ class HookEndpoint:
         return b"".join(chunks)
 
 
-def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
         "web.incoming_webhook.too_large.app_error",
         f"The request body is larger than the {limit}-byte limit (ServiceSettings.MaximumPayloadSizeBytes).",
     )
@@ -131,7 +131,7 @@ def is_hook_path(path: str) -> bool:
 
 async def _send_error(send: Send, error: AppError, request_id: str) -> None:
     extra = []
-    if isinstance(error, RetryLater):
+    if isinstance(error, RetryLaterError):
         extra.append((b"retry-after", str(error.retry_after).encode()))
     body = orjson.dumps(error.to_dict(request_id))
     await _send(send, error.status, body, JSON_TYPE, request_id, extra=extra)

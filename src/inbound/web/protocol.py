@@ -20,7 +20,7 @@ import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from inbound.errors import AppError, BadRequest, HeadersTooLarge, RequestTimeout
+from inbound.errors import AppError, BadRequestError, HeadersTooLargeError, RequestTimeoutError
 from inbound.models import new_id
 from inbound.web.hooks import is_hook_path
 
@@ -32,19 +32,23 @@ MAX_HEAD_BYTES = 64 * 1024
 SHUTDOWN_MARGIN_SECONDS = 0.25
 
 
-HOOK_TIMEOUT = RequestTimeout(
+HOOK_TIMEOUT = RequestTimeoutError(
     "web.incoming_webhook.read_timeout.app_error",
     "The request body did not arrive within ServiceSettings.ReadTimeout.",
 )
-TIMEOUT = RequestTimeout(message="The request did not arrive within ServiceSettings.ReadTimeout.")
-TOO_MANY_HEADERS = HeadersTooLarge(message=f"A request may have at most {MAX_HEADERS} headers.")
-HEAD_TOO_LARGE = HeadersTooLarge(
+TIMEOUT = RequestTimeoutError(
+    message="The request did not arrive within ServiceSettings.ReadTimeout."
+)
+TOO_MANY_HEADERS = HeadersTooLargeError(
+    message=f"A request may have at most {MAX_HEADERS} headers."
+)
+HEAD_TOO_LARGE = HeadersTooLargeError(
     message=f"The request line and headers may take at most {MAX_HEAD_BYTES} bytes."
 )
-MALFORMED = BadRequest("api.context.invalid_http_request.app_error", "Invalid HTTP request.")
+MALFORMED = BadRequestError("api.context.invalid_http_request.app_error", "Invalid HTTP request.")
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """Raised from a parser callback to stop parsing a request that breaks a limit."""
 
     def __init__(self, error: AppError) -> None:
@@ -125,7 +129,7 @@ class InboundProtocol(HttpToolsProtocol):
             return
         except httptools.HttpParserError as error:
             refused = error.__context__
-            self._refuse(refused.error if isinstance(refused, _Refused) else MALFORMED)
+            self._refuse(refused.error if isinstance(refused, _RefusedError) else MALFORMED)
             return
         if self.reading and not self.finished_in_read and self._in_head():
             # Exact unless a pipelined request ended in this same read (then not counted:
@@ -143,12 +147,12 @@ class InboundProtocol(HttpToolsProtocol):
         self.url += url
         self.header_bytes += len(url)
         if self.header_bytes > MAX_HEAD_BYTES:
-            raise _Refused(HEAD_TOO_LARGE)
+            raise _RefusedError(HEAD_TOO_LARGE)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.header_bytes += len(name) + len(value)
         if self.header_bytes > MAX_HEAD_BYTES or len(self.headers) >= MAX_HEADERS:
-            raise _Refused(
+            raise _RefusedError(
                 HEAD_TOO_LARGE if self.header_bytes > MAX_HEAD_BYTES else TOO_MANY_HEADERS
             )
         name = name.lower()  # as uvicorn's own on_header, inlined: this runs for every header

@@ -16,7 +16,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbound.config import RateLimitSettings
-from inbound.errors import RateLimited
+from inbound.errors import RateLimitedError
 from inbound.models import new_id
 from inbound.services.context import Context
 from inbound.services.rate_limit import Decision, reported
@@ -100,7 +100,7 @@ def _digest(token: str) -> str:
 
 
 async def _refuse(send: Send, decision: Decision, *, hook: bool) -> None:
-    error = RateLimited(
+    error = RateLimitedError(
         "web.incoming_webhook.rate_limited.app_error"
         if hook
         else "api.context.rate_limited.app_error",

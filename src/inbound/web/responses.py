@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from inbound.errors import AppError, RetryLater
+from inbound.errors import AppError, RetryLaterError
 
 JSON = "application/json"
 
@@ -26,7 +26,7 @@ def request_id(request: Request) -> str:
 
 
 def error_response(error: AppError, request_id: str = "") -> Response:
-    retry = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else None
+    retry = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLaterError) else None
     return json_response(error.to_dict(request_id), status=error.status, headers=retry)
 
 

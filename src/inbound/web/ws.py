@@ -18,7 +18,7 @@ import time
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from inbound.errors import AppError, Forbidden
+from inbound.errors import AppError, ForbiddenError
 from inbound.models import User
 from inbound.services import auth, channels
 from inbound.services.context import Context
@@ -53,7 +53,7 @@ async def _refuse_origin(websocket: WebSocket) -> None:
     if "websocket.http.response" not in websocket.scope.get("extensions", {}):
         await websocket.close()
         return
-    error = Forbidden(
+    error = ForbiddenError(
         "api.web_socket.origin.app_error",
         "This Origin may not open the websocket (ServiceSettings.AllowCorsFrom).",
     )

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.mentions import Mentions, find_mentions
 from inbound.models import SERVER_OWNED_PROPS
 from inbound.webhooks.blocks import blocks_to_markdown
@@ -86,7 +86,7 @@ def check(request: WebhookRequest) -> Checked:
     if not request.text.strip() and not request.attachments:
         blocks_text = _blocks_text(request.blocks, NO_LOOKUPS)
         if not blocks_text.strip():
-            raise BadRequest(
+            raise BadRequestError(
                 "web.incoming_webhook.text.app_error",
                 "No text specified: send text, attachments or blocks.",
             )
@@ -105,7 +105,7 @@ def build(
     """The posts' pieces (messages of at most ``limit`` characters) and the mentions.
 
     ``slack`` converts Slack's mrkdwn emphasis (a hook whose format is ``slack``). Raises only
-    ``BadRequest``: from ``check`` (when given a bare request) and for an attachment too large
+    ``BadRequestError``: from ``check`` (when given a bare request) and for an attachment too large
     to store.
     """
     checked = request if isinstance(request, Checked) else check(request)
@@ -117,7 +117,7 @@ def build(
 
 def check_type(post_type: str) -> None:
     if post_type not in ALLOWED_TYPES and not post_type.startswith("custom_"):
-        raise BadRequest(
+        raise BadRequestError(
             "api.context.invalid_param.app_error",
             f"type {post_type!r} is not allowed: use '', 'slack_attachment' or 'custom_…'.",
         )
@@ -254,7 +254,7 @@ def _attachment_groups(
     for index, attachment in enumerate(attachments):
         size = len(orjson.dumps(attachment)) + 1
         if size > room:
-            raise BadRequest(
+            raise BadRequestError(
                 "web.incoming_webhook.split_props_length.app_error",
                 f"attachments[{index}] is too large to store ({size} characters of JSON; the limit is {room}).",
             )

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 
 DECODE_ERROR = "web.incoming_webhook.decode.app_error"
 INVALID_PARAM = "api.context.invalid_param.app_error"
@@ -35,7 +35,7 @@ ATTACHMENT_TEXT_KEYS = (
 )
 
 
-class DecodeError(BadRequest):
+class DecodeError(BadRequestError):
     default_id = DECODE_ERROR
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.services import channels, posts
 from inbound.web import wire
 from inbound.web.api.deps import (
@@ -42,7 +42,7 @@ async def create_channel(request: Request, actor: CurrentUser, ctx: ContextDep) 
 async def create_direct(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     ids = await json_body(request)
     if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
-        raise BadRequest(
+        raise BadRequestError(
             "api.context.invalid_body_param.app_error", "Expected a list of two user ids."
         )
     channel, _created = await channels.get_or_create_direct(ctx, actor, ids[0], ids[1])

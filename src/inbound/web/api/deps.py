@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Query, Request
 
-from inbound.errors import BadRequest, Unauthorized, invalid_url_param
+from inbound.errors import BadRequestError, UnauthorizedError, invalid_url_param
 from inbound.models import User, is_valid_id
 from inbound.services import auth
 from inbound.services.context import Context
@@ -35,7 +35,7 @@ def token_from(request: Request) -> str:
     cookie = request.cookies.get(COOKIE, "")
     csrf_ok = request.headers.get("x-requested-with", "").lower() == "xmlhttprequest"
     if cookie and request.method not in SAFE_METHODS and not csrf_ok:
-        raise Unauthorized(
+        raise UnauthorizedError(
             "api.context.session_expired.app_error",
             "Cookie-authenticated requests that change state need the header "
             "X-Requested-With: XMLHttpRequest.",
@@ -46,7 +46,7 @@ def token_from(request: Request) -> str:
 async def current_user(request: Request, ctx: ContextDep) -> User:
     token = token_from(request)
     if not token:
-        raise Unauthorized(
+        raise UnauthorizedError(
             "api.context.session_expired.app_error",
             "Invalid or expired session, please login again.",
         )
@@ -100,7 +100,7 @@ async def json_body(request: Request) -> Any:
             return orjson.loads(clean_escapes(raw))
         except orjson.JSONDecodeError:
             pass
-    raise BadRequest(
+    raise BadRequestError(
         "api.context.invalid_body_param.app_error", "The request body is not valid JSON."
     )
 
@@ -108,7 +108,7 @@ async def json_body(request: Request) -> Any:
 async def json_object(request: Request) -> dict[str, Any]:
     body = await json_body(request)
     if not isinstance(body, dict):
-        raise BadRequest(
+        raise BadRequestError(
             "api.context.invalid_body_param.app_error", "The request body must be a JSON object."
         )
     return body
@@ -119,7 +119,7 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
     if value is None:
         value = ""
     if not isinstance(value, str) or (required and not value):
-        raise BadRequest(
+        raise BadRequestError(
             "api.context.invalid_body_param.app_error",
             f"Invalid or missing {name} in request body.",
         )

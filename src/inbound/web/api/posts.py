@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.services import posts
 from inbound.web import wire
 from inbound.web.api.deps import ContextDep, CurrentUser, json_object, path_id, text_field
@@ -75,5 +75,7 @@ def _props(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise BadRequest("api.context.invalid_body_param.app_error", "props must be an object.")
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "props must be an object."
+        )
     return value

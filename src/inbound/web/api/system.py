@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.services import config as config_service
 from inbound.web.api.deps import ContextDep, CurrentUser, json_body
 from inbound.web.responses import json_response
@@ -38,7 +38,7 @@ async def patch_config(request: Request, actor: CurrentUser, ctx: ContextDep) ->
 @router.get("/config/client")
 async def client_config(ctx: ContextDep, format: str = "") -> Response:
     if format != "old":
-        raise BadRequest(
+        raise BadRequestError(
             "api.config.client.old_format.app_error",
             "New format for the client configuration is not supported yet.",
         )

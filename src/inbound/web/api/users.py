@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound.errors import BadRequest
+from inbound.errors import BadRequestError
 from inbound.models import ANONYMOUS, User
 from inbound.services import auth, channels, teams
 from inbound.services import users as user_service
@@ -113,7 +113,9 @@ async def list_users(
 async def users_by_ids(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
     ids = await json_body(request)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise BadRequest("api.context.invalid_body_param.app_error", "Expected a list of user ids.")
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "Expected a list of user ids."
+        )
     found = await user_service.view_users_by_ids(ctx, actor, ids)
     return json_response([_seen(ctx, actor, u) for u in found])
 
@@ -159,7 +161,7 @@ async def update_active(
 ) -> Response:
     body = await json_object(request)
     if not isinstance(body.get("active"), bool):
-        raise BadRequest(
+        raise BadRequestError(
             "api.context.invalid_body_param.app_error", "active must be true or false."
         )
     await user_service.set_active(ctx, actor, _me(user_id, actor), active=body["active"])
