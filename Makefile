@@ -3,7 +3,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Two workers (pytest-xdist), one per core of the project's machines; `make test PYTEST_ARGS=`
 # runs the suite in one process.
-PYTEST_ARGS ?= -n 2
+# --dist loadfile: a file's tests run in one worker, in file order, as they do in one process
+# (the permission matrix shares one world per module and some rows depend on earlier ones).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: serve test lint bench clean
 
