@@ -150,13 +150,7 @@ def pg_migrated() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "inbound.db"
-        shutil.copy(sqlite_template, path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("pg_migrated")
-    _truncate(url)
-    return url
+    return fresh_database(request, sqlite_template, tmp_path)
 
 
 @pytest.fixture
@@ -355,8 +349,8 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliInvoke:
 
 
 def fresh_database(request: pytest.FixtureRequest, sqlite_template: Path, folder: Path) -> str:
-    """A fresh database for a module-scoped fixture parametrised ``["sqlite", "postgresql"]``
-    (the function-scoped ``database_url`` does the same per test)."""
+    """A fresh database for a fixture parametrised ``["sqlite", "postgresql"]``: per test
+    (``database_url``) or per module (the API fuzz, the permission matrix)."""
     if request.param == "sqlite":
         path = folder / "inbound.db"
         shutil.copy(sqlite_template, path)
