@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from inbound.services import config as config_service
@@ -27,7 +26,6 @@ from inbound.store.db import Database
 from inbound.store.migrate import migrate
 from inbound.store.post_writer import writer_backend
 
-log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 
 
