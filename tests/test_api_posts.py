@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api, assert_error
 
 
@@ -50,6 +52,19 @@ def test_client_props_cannot_spoof_a_webhook(api: Api) -> None:
     }
     post = _post(api, town["id"], "hi", props=props)
     assert post["props"] == {"card": "ok"}
+
+
+@pytest.mark.parametrize("props", [[1], "x", 3, True], ids=["list", "string", "number", "bool"])
+def test_props_that_are_not_an_object_are_400_on_create_and_patch(api: Api, props: Any) -> None:
+    town = api.channel("town-square")
+    body = {"channel_id": town["id"], "message": "hi", "props": props}
+    assert_error(
+        api.post("/api/v4/posts", json=body), 400, "api.context.invalid_body_param.app_error"
+    )
+    post = _post(api, town["id"], "hi", props=None)
+    assert post["props"] == {}
+    response = api.put(f"/api/v4/posts/{post['id']}/patch", json={"props": props})
+    assert_error(response, 400, "api.context.invalid_body_param.app_error")
 
 
 def test_reply_threads_and_root_rules(api: Api) -> None:

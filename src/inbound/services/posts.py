@@ -29,13 +29,8 @@ def post_not_found() -> NotFoundError:
     return NotFoundError("app.post.get.app_error", "Unable to get the post.")
 
 
-def client_props(props: Any) -> dict[str, Any]:
-    if props is None:
-        return {}
-    if not isinstance(props, dict):
-        raise BadRequestError(
-            "api.context.invalid_body_param.app_error", "props must be an object."
-        )
+def client_props(props: dict[str, Any]) -> dict[str, Any]:
+    """What a client may set: everything but the keys only the server writes."""
     return {k: v for k, v in props.items() if k not in SERVER_OWNED_PROPS}
 
 
@@ -83,7 +78,7 @@ async def create_post(
     channel_id: str,
     message: str,
     root_id: str = "",
-    props: Any = None,
+    props: dict[str, Any] | None = None,
 ) -> Post:
     limit = ctx.config.service.post_message_max_runes
     if len(message) > limit:
@@ -101,7 +96,7 @@ async def create_post(
         )
     now = now_ms()
     post = Post(new_time_id(now), channel.id, actor.id, message, now, now, root_id=root_id)
-    post.props = client_props(props)
+    post.props = client_props(props or {})
     batch = PostBatch(
         channel,
         [post],

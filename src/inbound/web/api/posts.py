@@ -26,7 +26,7 @@ async def create_post(request: Request, actor: CurrentUser, ctx: ContextDep) -> 
         channel_id=path_id(text_field(body, "channel_id", required=True), "channel_id"),
         message=text_field(body, "message"),
         root_id=path_id(root_id, "root_id") if root_id else "",
-        props=body.get("props"),
+        props=_props(body.get("props")),
     )
     return json_response(wire.post_json(post), status=201)
 
@@ -72,6 +72,7 @@ def post_patch(body: dict[str, Any]) -> posts.PostPatch:
 
 
 def _props(value: Any) -> dict[str, Any]:
+    """A body's ``props``: an object, or null/absent for none."""
     if value is None:
         return {}
     if not isinstance(value, dict):
