@@ -1,4 +1,4 @@
-"""The web app's pages: one HTML shell (the front end is /static/app.js), Mattermost's URLs.
+"""The web app's pages: one HTML shell (the front end is /static/app.js and its modules in /static/js/), Mattermost's URLs.
 
 Every page carries a Content-Security-Policy that allows scripts only from this origin's
 /static/ files: no inline script runs, whatever a message contains. Nothing from the request's
@@ -46,14 +46,27 @@ def connect_sources(ctx: Context) -> str:
     return f"'self' {format_origin(site, scheme='wss' if site[0] == 'https' else 'ws')}"
 
 
+STYLESHEETS = (  # under /static/, in this order
+    "app.css",
+    "css/posts.css",
+    "css/content.css",
+    "css/menus.css",
+    "css/reactions.css",
+    "css/search.css",
+    "css/pages.css",
+    "css/console.css",
+)
+
+
 def shell(ctx: Context, *, title: str, page: str, redirect_to: str = "/") -> HTMLResponse:
+    stylesheets = "\n".join(f'<link rel="stylesheet" href="/static/{s}">' for s in STYLESHEETS)
     body = f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
-<link rel="stylesheet" href="/static/app.css">
+{stylesheets}
 <link rel="stylesheet" href="/web/code.css">
 <script type="module" src="/static/app.js"></script>
 </head>

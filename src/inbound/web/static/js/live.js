@@ -1,0 +1,50 @@
+import { api, state } from "./core.js";
+import { markViewed } from "./channel.js";
+import { postElement } from "./posts.js";
+import { loadSidebar, renderSidebar } from "./shell.js";
+
+// ---------- live updates ----------
+export function connect() {
+  if (state.ws) return;
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v4/websocket`);
+  state.ws = ws;
+  ws.addEventListener("message", (e) => onEvent(JSON.parse(e.data)));
+  ws.addEventListener("close", () => { state.ws = null; setTimeout(connect, 2000); });
+}
+
+async function onEvent(message) {
+  if (message.event === "posted") {
+    const post = JSON.parse(message.data.post);
+    const mentions = message.data.mentions ? JSON.parse(message.data.mentions) : [];
+    const mine = state.me && mentions.includes(state.me.id);
+    const c = state.channels.find((x) => x.id === post.channel_id);
+    if (state.channel && post.channel_id === state.channel.id && document.querySelector(".center .posts")) {
+      const rendered = await api("GET", `/web/api/posts/${post.id}?team=${state.team.name}`);
+      const list = document.querySelector(".center .posts");
+      const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+      list.append(postElement(rendered));
+      if (atBottom) list.scrollTop = list.scrollHeight;
+      if (post.root_id && state.thread === post.root_id) document.querySelector(".thread .posts").append(postElement(rendered, { inThread: true }));
+      if (document.visibilityState === "visible") await markViewed(post.channel_id);
+    } else if (c) {
+      c.unread += 1;
+      if (mine) c.mentions += 1;
+      const sidebar = document.querySelector(".sidebar");
+      if (sidebar) sidebar.replaceWith(renderSidebar());
+    } else if (state.team) {
+      await loadSidebar(state.team.name);
+      const sidebar = document.querySelector(".sidebar");
+      if (sidebar) sidebar.replaceWith(renderSidebar());
+    }
+    if (mine && post.user_id !== state.me.id) notify(message.data, post);
+  } else if (message.event === "channel_viewed") {
+    const c = state.channels.find((x) => x.id === message.data.channel_id);
+    if (c) { c.unread = 0; c.mentions = 0; document.querySelector(".sidebar")?.replaceWith(renderSidebar()); }
+  }
+}
+
+function notify(data, post) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const title = `${data.sender_name} in ${data.channel_display_name || "a direct message"}`;
+  new Notification(title, { body: post.message.slice(0, 140), tag: post.id });
+}
