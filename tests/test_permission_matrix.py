@@ -161,6 +161,14 @@ ROWS: tuple[Row, ...] = (
         query={"in_channel": "private"},
         variant="in_channel private",
     ),
+    # Any session may search (Mattermost: results narrowed to whom the caller may see).
+    Row("POST /api/v4/users/search", signed_in(OK, OK, OK, OK, OK, OK), body=fixed({"term": "p"})),
+    Row(
+        "POST /api/v4/users/search",
+        team_members(),
+        body=lambda w, a, p: {"term": "p", "team_id": w.ids["team"]},
+        variant="team_id",
+    ),
     Row(
         "POST /api/v4/users/ids",
         signed_in(OK, OK, OK, OK, OK, OK),

@@ -65,6 +65,7 @@ def test_login_create_hook_and_see_posts_live(page: Any, live_server: LiveServer
     login(page)
     hook_id = create_hook_in_ui(page, "Build bot")
     assert f"/hooks/{hook_id}" in page.locator(".hook-url").first.inner_text()
+    page.locator("summary", has_text="curl example").first.click()  # folded away until asked
     assert "curl -i -X POST" in page.locator(".curl").first.inner_text()
     page.click("text=Town Square")
     page.wait_for_selector(".composer textarea")
@@ -107,10 +108,10 @@ def test_mention_badge_in_another_channel(page: Any, live_server: LiveServer) ->
 def test_system_console_setting_takes_effect(page: Any, live_server: LiveServer) -> None:
     login(page)
     page.click("text=System Console")
-    checkbox = page.locator("input[name=EnablePostUsernameOverride]")
-    checkbox.wait_for()
-    assert not checkbox.is_checked()
-    checkbox.check()
+    choice = page.locator("input[name='ServiceSettings.EnablePostUsernameOverride'][value=true]")
+    choice.wait_for()
+    assert not choice.is_checked()
+    choice.check()
     page.click("button:has-text('Save')")
     page.locator("text=Saved.").wait_for()
     http = Http(live_server)
@@ -138,7 +139,7 @@ def test_disabling_webhooks_in_the_console_stops_the_url(
     hook = http.call("POST", "/api/v4/hooks/incoming", {"channel_id": town["id"]})
     login(page)
     page.goto("/admin_console/integrations/integration_management")
-    page.locator("input[name=EnableIncomingWebhooks]").uncheck()
+    page.locator("input[name='ServiceSettings.EnableIncomingWebhooks'][value=false]").check()
     page.click("button:has-text('Save')")
     page.locator("text=Saved.").wait_for()
     assert (

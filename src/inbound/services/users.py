@@ -184,6 +184,8 @@ async def list_visible_users(
     per_page: int,
     in_team: str = "",
     in_channel: str = "",
+    roles: tuple[str, ...] = (),
+    active: bool | None = None,
 ) -> list[User]:
     """``GET /users``: everyone only for system admins (Mattermost's ``list_users_without_team``
     rule as reliability.md §6 applies it); others name a team or channel they can read."""
@@ -197,7 +199,61 @@ async def list_visible_users(
         if in_channel:
             await readable_channel(conn, viewer, in_channel)
         found = await user_store.list_users(
-            conn, offset=page * per_page, limit=per_page, in_team=in_team, in_channel=in_channel
+            conn,
+            offset=page * per_page,
+            limit=per_page,
+            in_team=in_team,
+            in_channel=in_channel,
+            roles=check_role_filter(roles),
+            active=active,
+        )
+        return await only_visible(conn, viewer, found)
+
+
+SEARCH_TERM_MAX = 64
+SEARCH_LIMIT_MAX = 1000  # Mattermost's UserSearchMaxLimit
+
+
+def invalid_search(name: str, message: str) -> BadRequestError:
+    return BadRequestError("api.context.invalid_body_param.app_error", f"Invalid {name}: {message}")
+
+
+def check_role_filter(roles: tuple[str, ...]) -> tuple[str, ...]:
+    if not set(roles) <= ROLES:
+        raise invalid_search("roles", "each must be system_user or system_admin.")
+    return roles
+
+
+async def search_users(
+    ctx: Context,
+    viewer: User,
+    *,
+    term: str,
+    team_id: str = "",
+    allow_inactive: bool = False,
+    roles: tuple[str, ...] = (),
+    limit: int = 100,
+) -> list[User]:
+    """``POST /users/search``: users whose username, name, nickname or (for admins, or with
+    ``PrivacySettings.ShowEmailAddress``) email start with each word of ``term``; a leading
+    ``@`` is ignored. Only users the viewer may see; ``team_id`` needs that team's view."""
+    words = term.strip().lstrip("@").lower().split()
+    if not words or len(term) > SEARCH_TERM_MAX:
+        raise invalid_search("term", f"give 1 to {SEARCH_TERM_MAX} characters.")
+    if not 0 < limit <= SEARCH_LIMIT_MAX:
+        raise invalid_search("limit", f"must be between 1 and {SEARCH_LIMIT_MAX}.")
+    with_email = viewer.is_system_admin or ctx.config.privacy.show_email_address
+    async with ctx.db.connect() as conn:
+        if team_id:
+            await readable_team(conn, viewer, team_id)
+        found = await user_store.search_users(
+            conn,
+            words=words,
+            with_email=with_email,
+            limit=limit,
+            team_id=team_id,
+            roles=check_role_filter(roles),
+            active=None if allow_inactive else True,
         )
         return await only_visible(conn, viewer, found)
 

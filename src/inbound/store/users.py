@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import and_, case, func, not_, select, update
+from sqlalchemy import Select, and_, case, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbound.models import AccessToken, Session, User
+from inbound.models import SYSTEM_USER, AccessToken, Session, User
 from inbound.store.db import fetch_all, fetch_one
 from inbound.store.tables import access_tokens, channel_members, sessions, team_members, users
 
@@ -42,19 +43,71 @@ async def list_users(
     limit: int,
     in_team: str = "",
     in_channel: str = "",
+    roles: tuple[str, ...] = (),
+    active: bool | None = None,
 ) -> list[User]:
     stmt = select(users).order_by(users.c.username).offset(offset).limit(limit)
     if in_team:
-        members = select(team_members.c.user_id).where(
-            team_members.c.team_id == in_team, team_members.c.delete_at == 0
-        )
-        stmt = stmt.where(users.c.id.in_(members))
+        stmt = stmt.where(users.c.id.in_(_team_members(in_team)))
     if in_channel:
         members = select(channel_members.c.user_id).where(
             channel_members.c.channel_id == in_channel
         )
         stmt = stmt.where(users.c.id.in_(members))
-    return await fetch_all(conn, stmt, User)
+    return await fetch_all(conn, _filtered(stmt, roles=roles, active=active), User)
+
+
+async def search_users(
+    conn: AsyncConnection,
+    *,
+    words: list[str],
+    with_email: bool,
+    limit: int,
+    team_id: str = "",
+    roles: tuple[str, ...] = (),
+    active: bool | None = True,
+) -> list[User]:
+    """Mattermost's user search: every word starts the username, a name, the nickname or
+    (``with_email``) the email; case-insensitive, ``%`` and ``_`` taken literally."""
+    columns = [users.c.username, users.c.first_name, users.c.last_name, users.c.nickname]
+    if with_email:
+        columns.append(users.c.email)
+    stmt = select(users).order_by(users.c.username).limit(limit)
+    for word in words:
+        prefix = _escape_like(word) + "%"
+        stmt = stmt.where(or_(*(func.lower(c).like(prefix, escape="\\") for c in columns)))
+    if team_id:
+        stmt = stmt.where(users.c.id.in_(_team_members(team_id)))
+    return await fetch_all(conn, _filtered(stmt, roles=roles, active=active), User)
+
+
+def _team_members(team_id: str) -> Select[tuple[str]]:
+    return select(team_members.c.user_id).where(
+        team_members.c.team_id == team_id, team_members.c.delete_at == 0
+    )
+
+
+def _filtered(stmt: Select[Any], *, roles: tuple[str, ...], active: bool | None) -> Select[Any]:
+    """Mattermost's ``roles`` filter (any of them; ``system_user`` means only that role) and
+    active (``True``), deactivated (``False``) or both (``None``)."""
+    if roles:
+        stmt = stmt.where(
+            or_(
+                *(
+                    users.c.roles == role
+                    if role == SYSTEM_USER
+                    else users.c.roles.like(f"%{_escape_like(role)}%", escape="\\")
+                    for role in roles
+                )
+            )
+        )
+    if active is not None:
+        stmt = stmt.where(users.c.delete_at == 0 if active else users.c.delete_at != 0)
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def count_users(conn: AsyncConnection) -> int:

@@ -97,7 +97,17 @@ async def list_users(
     ctx: ContextDep,
     in_team: str = "",
     in_channel: str = "",
+    role: str = "",
+    roles: str = "",
+    active: str = "",
+    inactive: str = "",
 ) -> Response:
+    """Mattermost's filters too: ``role`` / ``roles`` (comma-separated; ``system_user`` alone
+    means plain members) and ``active=true`` or ``inactive=true``."""
+    if active == "true" and inactive == "true":
+        raise BadRequestError(
+            "api.context.invalid_url_param.app_error", "active and inactive cannot both be true."
+        )
     found = await user_service.list_visible_users(
         ctx,
         actor,
@@ -105,6 +115,45 @@ async def list_users(
         per_page=pages.per_page,
         in_team=in_team,
         in_channel=in_channel,
+        roles=_role_filter(role, roles.split(",") if roles else []),
+        active=True if active == "true" else False if inactive == "true" else None,
+    )
+    return json_response([_seen(ctx, actor, u) for u in found])
+
+
+def _role_filter(role: object, roles: object) -> tuple[str, ...]:
+    if not isinstance(role, str) or not (
+        isinstance(roles, list) and all(isinstance(r, str) for r in roles)
+    ):
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "role and roles must be text."
+        )
+    return tuple(r for r in [role, *roles] if r)
+
+
+@router.post("/search")
+async def search_users(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
+    """Mattermost's ``UserSearch`` body: ``term``, ``team_id``, ``allow_inactive``, ``role``,
+    ``roles`` and ``limit`` (default 100); the other filters are not supported."""
+    body = await json_object(request)
+    allow_inactive, limit = body.get("allow_inactive", False), body.get("limit") or 100
+    if (
+        not isinstance(allow_inactive, bool)
+        or isinstance(limit, bool)
+        or not isinstance(limit, int)
+    ):
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error",
+            "allow_inactive or limit has the wrong type.",
+        )
+    found = await user_service.search_users(
+        ctx,
+        actor,
+        term=text_field(body, "term", required=True),
+        team_id=text_field(body, "team_id"),
+        allow_inactive=allow_inactive,
+        roles=_role_filter(body.get("role") or "", body.get("roles") or []),
+        limit=limit,
     )
     return json_response([_seen(ctx, actor, u) for u in found])
 

@@ -12,29 +12,92 @@ function copyButton(text, label) {
   return h("button", { type: "button", onclick: async (e) => { await navigator.clipboard.writeText(text); e.target.textContent = "Copied"; } }, label);
 }
 
+function day(ms) {
+  const d = new Date(ms);
+  return h("time", { datetime: d.toISOString(), title: d.toLocaleString() }, d.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" }));
+}
+
+function lastUsed(ms) {
+  if (!ms) return h("span", { class: "muted" }, "Never");
+  const d = new Date(ms);
+  return h("time", { datetime: d.toISOString(), title: d.toLocaleString() }, d.toLocaleString([], { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
+}
+
+async function hookNames(hooks) {
+  const channels = Object.fromEntries(state.channels.map((c) => [c.id, c.display_name]));
+  const missing = [...new Set(hooks.map((hook) => hook.channel_id))].filter((id) => !(id in channels));
+  await Promise.all(missing.map(async (id) => { try { channels[id] = (await api("GET", `/api/v4/channels/${id}`)).display_name; } catch { channels[id] = id; } }));
+  const userIds = [...new Set(hooks.map((hook) => hook.user_id))];
+  const users = userIds.length ? await api("POST", "/api/v4/users/ids", userIds).catch(() => []) : [];
+  return { channels, users: Object.fromEntries(users.map((u) => [u.id, u.username])) };
+}
+
+function howTo() {
+  return h("div", { class: "empty-state" },
+    h("h2", {}, "No incoming webhooks yet"),
+    h("p", {}, "An incoming webhook is a secret URL that posts to a channel: CI jobs, monitoring and scripts send it JSON and the channel's members read it as a message."),
+    h("ol", {},
+      h("li", {}, "Choose Add incoming webhook, pick a channel and give it a title."),
+      h("li", {}, "Copy the URL it gets (keep it secret: whoever has it can post)."),
+      h("li", {}, "Send it a message:")),
+    h("pre", { class: "curl" }, `curl -i -X POST -H 'Content-Type: application/json' -d '{"text": "Hello :tada:"}' ${state.config.SiteURL || location.origin}/hooks/<key>`),
+    h("p", {}, "Slack-style payloads (attachments, blocks) work unchanged."),
+    link(`/${state.team.name}/integrations/incoming_webhooks/add`, "Add incoming webhook"));
+}
+
+function hookRow(hook, names, notice) {
+  const channel = names.channels[hook.channel_id] || hook.channel_id;
+  const button = (label, onclick, cls = "") => h("button", { type: "button", class: cls, onclick }, label);
+  const edit = link(`/${state.team.name}/integrations/incoming_webhooks/edit?id=${hook.id}`, "Edit");
+  edit.className = "button";
+  return h("tr", { dataset: { hookId: hook.id, filter: [hook.display_name, hook.description, channel].join("\n").toLowerCase() } },
+    h("td", { class: "hook-main", "data-label": "Webhook" },
+      h("strong", { class: "hook-title" }, hook.display_name || "(no title)"),
+      hook.description ? h("div", { class: "hook-description" }, hook.description) : null,
+      h("div", { class: "muted" }, `${hook.message_format === "slack" ? "slack" : "markdown"}${hook.channel_locked ? " · (locked)" : ""}`),
+      h("div", { class: "hook-url-row" }, h("code", { class: "hook-url" }, hookUrl(hook)), copyButton(hookUrl(hook), "Copy URL")),
+      h("details", { class: "curl-details" }, h("summary", {}, "curl example"), h("pre", { class: "curl" }, curlFor(hook)), copyButton(curlFor(hook), "Copy curl"))),
+    h("td", { "data-label": "Channel" }, channel),
+    h("td", { "data-label": "Created by" }, names.users[hook.user_id] || "someone", h("div", { class: "muted" }, day(hook.create_at))),
+    h("td", { "data-label": "Last used" }, lastUsed(hook.last_used_at)),
+    h("td", { class: "hook-actions" }, h("div", { class: "actions" },
+      button("Send test message", async () => { const r = await fetch(`/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `Test message from **${state.me.username}** :white_check_mark:` }) }); notice.replaceChildren(h("p", { class: r.ok ? "notice" : "error" }, r.ok ? "Test message sent." : `Test failed: ${await r.text()}`)); }),
+      edit,
+      button("Regenerate URL", async () => { if (confirm("Give this hook a new URL? The old one keeps working for the grace period.")) { await api("POST", `/api/v4/hooks/incoming/${hook.id}/regenerate`); showHooks(); } }),
+      button("Delete", async () => { if (confirm(`Delete "${hook.display_name || hook.id}"? Its URL stops working at once.`)) { await api("DELETE", `/api/v4/hooks/incoming/${hook.id}`); showHooks(); } }, "danger"))));
+}
+
+function filterBox(tbody, count) {
+  const input = h("input", { type: "search", class: "hook-filter", placeholder: "Filter by title, description or channel", "aria-label": "Filter incoming webhooks" });
+  input.addEventListener("input", () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const tr of tbody.rows) { tr.hidden = !words.every((w) => tr.dataset.filter.includes(w)); if (!tr.hidden) shown += 1; }
+    count.textContent = words.length ? `${shown} of ${tbody.rows.length}` : "";
+  });
+  return input;
+}
+
 export async function showHooks() {
   const notice = h("div", { role: "status" });
-  const center = h("main", { class: "center" }, header("Incoming Webhooks", link(`/${state.team.name}/integrations/incoming_webhooks/add`, "Add incoming webhook")), h("div", { class: "page" }, notice, h("p", { class: "loading" }, "Loading…")));
+  const add = link(`/${state.team.name}/integrations/incoming_webhooks/add`, "Add incoming webhook");
+  add.className = "button primary";
+  const center = h("main", { class: "center" }, header("Incoming Webhooks", h("span", { class: "spacer" }), add), h("div", { class: "page hooks-page" }, notice, h("p", { class: "loading" }, "Loading…")));
   layout(center);
   const page = center.querySelector(".page");
-  let hooks;
+  let hooks, names;
   try {
     hooks = await api("GET", `/api/v4/hooks/incoming?team_id=${state.team.id}&per_page=200`);
+    names = await hookNames(hooks);
   } catch (err) {
     page.replaceChildren(h("p", { class: "error" }, err.message));
     return;
   }
-  const names = Object.fromEntries(state.channels.map((c) => [c.id, c.display_name]));
-  const rows = hooks.map((hook) => h("tr", { dataset: { hookId: hook.id } },
-    h("td", {}, h("strong", {}, hook.display_name || "(no name)"), h("div", {}, hook.description), h("div", { class: "edited" }, `→ ${names[hook.channel_id] || hook.channel_id}${hook.channel_locked ? " (locked)" : ""} · ${hook.message_format}`)),
-    h("td", {}, h("div", { class: "hook-url" }, hookUrl(hook)), h("pre", { class: "curl" }, curlFor(hook)),
-      h("div", { class: "actions" },
-        copyButton(hookUrl(hook), "Copy URL"), copyButton(curlFor(hook), "Copy curl"),
-        h("button", { type: "button", onclick: async () => { const r = await fetch(`/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `Test message from **${state.me.username}** :white_check_mark:` }) }); notice.replaceChildren(h("p", { class: r.ok ? "notice" : "error" }, r.ok ? "Test message sent." : `Test failed: ${await r.text()}`)); } }, "Send test message"),
-        link(`/${state.team.name}/integrations/incoming_webhooks/edit?id=${hook.id}`, "Edit"),
-        h("button", { type: "button", onclick: async () => { if (confirm("Give this hook a new URL? The old one keeps working for the grace period.")) { await api("POST", `/api/v4/hooks/incoming/${hook.id}/regenerate`); showHooks(); } } }, "Regenerate URL"),
-        h("button", { type: "button", class: "danger", onclick: async () => { if (confirm(`Delete "${hook.display_name || hook.id}"? Its URL stops working at once.`)) { await api("DELETE", `/api/v4/hooks/incoming/${hook.id}`); showHooks(); } } }, "Delete")))));
-  page.replaceChildren(notice, hooks.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Webhook"), h("th", {}, "URL"))), h("tbody", {}, ...rows)) : h("p", {}, "No incoming webhooks yet."));
+  if (!hooks.length) { page.replaceChildren(notice, howTo()); return; }
+  const tbody = h("tbody", {}, ...hooks.map((hook) => hookRow(hook, names, notice)));
+  const count = h("span", { class: "muted", role: "status" });
+  page.replaceChildren(notice, h("div", { class: "hook-toolbar" }, filterBox(tbody, count), count),
+    h("table", { class: "hooks-table" }, h("thead", {}, h("tr", {}, ...["Webhook", "Channel", "Created by", "Last used", ""].map((t) => h("th", {}, t)))), tbody));
 }
 
 export async function showHookForm(hookId) {
