@@ -163,9 +163,11 @@ export function channelHeader(channel) {
   const text = channel.header || channel.purpose || "";
   const count = h("span", { class: "member-count-n" }, "");
   const members = h("button", { type: "button", class: "member-count", title: "Members", "aria-label": "Members", onclick: () => channelInfo(channel) }, icon("people"), count);
-  api("GET", `/api/v4/channels/${channel.id}/stats`).then((stats) => {
-    const label = `${stats.member_count} member${stats.member_count === 1 ? "" : "s"}`;
-    count.textContent = stats.member_count;
+  // member_count alone: /stats also counts pinned posts, a scan of the channel's posts
+  api("POST", "/api/v4/channels/stats/member_count", [channel.id]).then((counts) => {
+    const n = counts[channel.id] || 0;
+    const label = `${n} member${n === 1 ? "" : "s"}`;
+    count.textContent = n;
     members.title = label;
     members.setAttribute("aria-label", label);
   }).catch(() => members.remove());
