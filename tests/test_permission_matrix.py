@@ -300,6 +300,36 @@ ROWS: tuple[Row, ...] = (
         signed_in(OK, OK, NO, NO, NO, NO),
         params={"channel_id": "fresh_channel", **USER},
     ),
+    # Members edit a channel's header and purpose (channel_user has
+    # manage_{public,private}_channel_properties); the private channel is peer's.
+    Row(
+        "PUT /api/v4/channels/{channel_id}/patch",
+        team_members(),
+        params=TOWN,
+        body=fixed({"header": "from the matrix"}),
+    ),
+    Row(
+        "PUT /api/v4/channels/{channel_id}/patch",
+        admins_only(),
+        params=PRIVATE,
+        body=fixed({"purpose": "from the matrix"}),
+        variant="private",
+    ),
+    Row("GET /api/v4/channels/{channel_id}/stats", team_members(), params=TOWN),
+    Row(
+        "GET /api/v4/channels/{channel_id}/stats", admins_only(), params=PRIVATE, variant="private"
+    ),
+    Row(
+        "POST /api/v4/channels/stats/member_count",
+        team_members(),
+        body=lambda w, a, p: [w.ids["town_square"]],
+    ),
+    Row(
+        "POST /api/v4/channels/stats/member_count",
+        admins_only(),
+        body=lambda w, a, p: [w.ids["town_square"], w.ids["private"]],
+        variant="private",
+    ),
     Row("GET /api/v4/channels/{channel_id}/posts", team_members(), params=TOWN),
     Row(
         "GET /api/v4/channels/{channel_id}/posts", admins_only(), params=PRIVATE, variant="private"

@@ -144,6 +144,8 @@ def test_non_admin_sees_no_console(page: Any, live_server: LiveServer) -> None:
     http = Http(live_server)
     http.member("dan")
     login(page, "dan", "password-123")
+    page.click(".team-button")
+    expect(page.get_by_role("menuitem", name="Integrations")).to_be_visible()
     expect(page.locator("text=System Console")).to_have_count(0)
     page.goto("/admin_console/integrations/integration_management")
     expect(page.locator(".error")).to_contain_text("system admins")

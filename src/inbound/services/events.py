@@ -42,7 +42,14 @@ class ChannelViewed:
     channel_id: str
 
 
-DomainEvent = PostsCreated | PostEdited | PostDeleted | ChannelViewed
+@dataclass(frozen=True, eq=False)
+class ChannelUpdated:
+    """A channel's properties (display name, name, header, purpose) changed."""
+
+    channel: Channel
+
+
+DomainEvent = PostsCreated | PostEdited | PostDeleted | ChannelViewed | ChannelUpdated
 Listener = Callable[[DomainEvent], None]
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import asdict
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import DIRECT, GROUP, OPEN, Channel, ChannelMember
 from inbound.store.db import fetch_all, fetch_one
-from inbound.store.tables import channel_members, channels, users
+from inbound.store.tables import channel_members, channels, posts, users
 
 
 async def insert_channel(conn: AsyncConnection, channel: Channel) -> None:
@@ -150,3 +150,32 @@ async def get_members_for_user(
         channel_members.c.user_id == user_id, channel_members.c.channel_id.in_(channel_ids)
     )
     return await fetch_all(conn, stmt, ChannelMember)
+
+
+async def get_channels_by_ids(conn: AsyncConnection, channel_ids: Collection[str]) -> list[Channel]:
+    if not channel_ids:
+        return []
+    stmt = select(channels).where(channels.c.id.in_(list(channel_ids)))
+    return await fetch_all(conn, stmt, Channel)
+
+
+async def count_channel_members(
+    conn: AsyncConnection, channel_ids: Collection[str]
+) -> dict[str, int]:
+    """Members per channel, for these channels (one grouped query; absent channels count 0)."""
+    if not channel_ids:
+        return {}
+    stmt = (
+        select(channel_members.c.channel_id, func.count())
+        .where(channel_members.c.channel_id.in_(list(channel_ids)))
+        .group_by(channel_members.c.channel_id)
+    )
+    counted = {row[0]: int(row[1]) for row in await conn.execute(stmt)}
+    return {channel_id: counted.get(channel_id, 0) for channel_id in channel_ids}
+
+
+async def count_pinned_posts(conn: AsyncConnection, channel_id: str) -> int:
+    stmt = select(func.count()).where(
+        posts.c.channel_id == channel_id, posts.c.is_pinned == true(), posts.c.delete_at == 0
+    )
+    return int((await conn.execute(stmt)).scalar_one())

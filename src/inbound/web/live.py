@@ -15,6 +15,7 @@ import orjson
 
 from inbound.models import Post
 from inbound.services.events import (
+    ChannelUpdated,
     ChannelViewed,
     DomainEvent,
     PostDeleted,
@@ -59,6 +60,11 @@ def messages_for(event: DomainEvent) -> list[LiveMessage]:
         case ChannelViewed():
             data = {"channel_id": event.channel_id}
             return [live_message("channel_viewed", data, user_id=event.user_id)]
+        case ChannelUpdated():
+            channel = orjson.dumps(wire.channel_json(event.channel)).decode()
+            return [
+                live_message("channel_updated", {"channel": channel}, channel_id=event.channel.id)
+            ]
         case _:
             assert_never(event)
 

@@ -1,12 +1,16 @@
-"""``/api/v4/channels``: channels, members, direct messages, archive, mark-as-viewed."""
+"""``/api/v4/channels``: channels, members, direct messages, archive, mark-as-viewed, patch and
+statistics."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound.errors import BadRequestError
-from inbound.services import channels, posts
+from inbound.services import channel_properties, channels, posts
+from inbound.services.channel_properties import ChannelPatch
 from inbound.web import wire
 from inbound.web.api.deps import (
     ContextDep,
@@ -63,6 +67,17 @@ async def view_channel(
     return json_response({"status": "OK", "last_viewed_at_times": {}})
 
 
+@router.post("/stats/member_count")
+async def member_counts(request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
+    ids = await json_body(request)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "Expected a list of channel ids."
+        )
+    wanted = [path_id(i, "channel_ids") for i in ids]
+    return json_response(await channel_properties.member_counts(ctx, actor, wanted))
+
+
 @router.get("/{channel_id}")
 async def get_channel(channel_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
     channel = await channels.get_channel(ctx, actor, path_id(channel_id, "channel_id"))
@@ -73,6 +88,46 @@ async def get_channel(channel_id: str, actor: CurrentUser, ctx: ContextDep) -> R
 async def archive_channel(channel_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
     await channels.archive(ctx, actor, path_id(channel_id, "channel_id"))
     return status_ok()
+
+
+@router.put("/{channel_id}/patch")
+async def patch_channel(
+    channel_id: str,
+    request: Request,
+    actor: CurrentUser,
+    ctx: ContextDep,
+) -> Response:
+    body = await json_object(request)
+    patch = ChannelPatch(**{name: _optional_text(body, name) for name in PATCHABLE})
+    channel = await channel_properties.patch_channel(
+        ctx, actor, path_id(channel_id, "channel_id"), patch
+    )
+    return json_response(wire.channel_json(channel))
+
+
+PATCHABLE = ("display_name", "name", "header", "purpose")
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    """A patch field: absent or null leaves it as it is; anything but a string is a 400."""
+    value = body.get(name)
+    if value is None:
+        return None
+    return text_field(body, name)
+
+
+@router.get("/{channel_id}/stats")
+async def channel_stats(channel_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    stats = await channel_properties.get_stats(ctx, actor, path_id(channel_id, "channel_id"))
+    return json_response(
+        {
+            "channel_id": stats.channel_id,
+            "member_count": stats.member_count,
+            "guest_count": 0,
+            "pinnedpost_count": stats.pinnedpost_count,
+            "files_count": 0,
+        }
+    )
 
 
 @router.post("/{channel_id}/members")

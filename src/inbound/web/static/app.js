@@ -4,6 +4,7 @@
 
 import { api, h, navigate, setRouter, state } from "./js/core.js";
 import { showChannel } from "./js/channel.js";
+import { installChannelSwitcher } from "./js/channels.js";
 import { showConsole } from "./js/console.js";
 import { showHookForm, showHooks } from "./js/hooks.js";
 import { connect } from "./js/live.js";
@@ -60,5 +61,6 @@ export async function route() {
 }
 
 setRouter(route);
+installChannelSwitcher();
 window.addEventListener("popstate", route);
 route();

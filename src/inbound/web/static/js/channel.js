@@ -1,6 +1,6 @@
 import { api, h, state } from "./core.js";
 import { postElement } from "./posts.js";
-import { header, layout, renderSidebar } from "./shell.js";
+import { channelHeader, layout, renderSidebar } from "./shell.js";
 
 async function loadOlder(list) {
   if (!state.hasMore || list.dataset.loading) return;
@@ -41,7 +41,7 @@ export async function showChannel(channel, highlight) {
   state.thread = null;
   const list = h("div", { class: "posts", role: "log", "aria-label": `Messages in ${channel.display_name}`, tabindex: "0" }, h("p", { class: "loading" }, "Loading…"));
   const center = h("main", { class: "center" },
-    header((channel.type === "O" ? "# " : channel.type === "P" ? "🔒 " : "@ ") + channel.display_name, h("span", { class: "edited" }, channel.purpose || channel.header || "")),
+    channelHeader(channel),
     list,
     composer((message) => api("POST", "/api/v4/posts", { channel_id: channel.id, message }), `Write to ${channel.display_name}`));
   layout(center);
