@@ -144,6 +144,19 @@ async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:
     return PostList([p.id for p in found], {p.id: p for p in found}, counts)
 
 
+async def thread_roots(ctx: Context, found: list[Post]) -> dict[str, Post]:
+    """The root post of each reply in ``found`` (posts the actor was allowed to read), by id:
+    from ``found`` itself, else in one query. A root is always in its replies' channel
+    (``check_root``); a deleted root has no replies left."""
+    roots = {p.id: p for p in found if not p.root_id}
+    wanted = sorted({p.root_id for p in found if p.root_id and p.root_id not in roots})
+    if wanted:
+        async with ctx.db.connect() as conn:
+            roots.update((p.id, p) for p in await post_store.get_posts_by_ids(conn, wanted))
+    channels = {p.channel_id for p in found}
+    return {r.id: r for p in found if (r := roots.get(p.root_id)) and r.channel_id in channels}
+
+
 async def get_thread(ctx: Context, actor: User, post_id: str) -> PostList:
     post = await get_post(ctx, actor, post_id)
     async with ctx.db.connect() as conn:
@@ -210,6 +223,29 @@ class PostPatch:
     is_pinned: bool | None = None
 
 
+@dataclass(frozen=True)
+class PostRights:
+    """What the actor may do to other people's posts in one channel (their own: always)."""
+
+    edit_others: bool
+    delete_others: bool
+
+    def may_edit(self, actor: User, post: Post) -> bool:
+        return post.user_id == actor.id or self.edit_others
+
+    def may_delete(self, actor: User, post: Post) -> bool:
+        return post.user_id == actor.id or self.delete_others
+
+
+async def post_rights(ctx: Context, actor: User, channel_id: str) -> PostRights:
+    """The rules ``patch_post`` and ``delete_post`` apply, once for a page of the channel."""
+    if actor.is_system_admin:
+        return PostRights(edit_others=True, delete_others=True)
+    async with ctx.db.connect() as conn:
+        others = await _may_delete_others(ctx, conn, actor, channel_id)
+    return PostRights(edit_others=False, delete_others=others)
+
+
 async def patch_post(ctx: Context, actor: User, post_id: str, patch: PostPatch) -> Post:
     post = await get_post(ctx, actor, post_id)
     if post.user_id != actor.id and not actor.is_system_admin:
@@ -240,18 +276,21 @@ async def delete_post(ctx: Context, actor: User, post_id: str) -> None:
     post = await get_post(ctx, actor, post_id)
     now = now_ms()
     async with ctx.db.begin() as conn:
-        if post.user_id != actor.id and not await _may_delete_others(ctx, conn, actor, post):
+        others = post.user_id != actor.id
+        if others and not await _may_delete_others(ctx, conn, actor, post.channel_id):
             raise permission_denied("You can only delete your own posts.")
         await post_store.delete_thread(conn, post.id, at=now)
     post.delete_at = post.update_at = now
     ctx.events.publish(PostDeleted(post))
 
 
-async def _may_delete_others(ctx: Context, conn: AsyncConnection, actor: User, post: Post) -> bool:
+async def _may_delete_others(
+    ctx: Context, conn: AsyncConnection, actor: User, channel_id: str
+) -> bool:
     """Mattermost's delete_others_posts: system admins, and team admins in their team."""
     if actor.is_system_admin:
         return True
-    channel = await channel_store.get_channel_by_id(conn, post.channel_id, include_deleted=True)
+    channel = await channel_store.get_channel_by_id(conn, channel_id, include_deleted=True)
     if channel is None or not channel.team_id:
         return False
     return await has_team_permission(conn, ctx.config, actor, channel.team_id, DELETE_OTHERS_POSTS)

@@ -6,7 +6,7 @@ from typing import Any
 
 from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
-from inbound.render.posts import post_htmls, post_view
+from inbound.render.posts import display_name, excerpt, post_htmls, post_view
 from inbound.services import channels, posts, teams, users
 from inbound.services.context import Context
 from inbound.web import wire
@@ -48,13 +48,25 @@ async def sidebar(ctx: Context, user: User, team_name: str) -> dict[str, Any]:
 
 
 async def render_posts(
-    ctx: Context, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
+    ctx: Context,
+    user: User,
+    found: list[Post],
+    viewer: Viewer,
+    reply_counts: dict[str, int],
 ) -> list[dict[str, Any]]:
-    ids = sorted({p.user_id for p in found})
+    """Each post as the web app draws it, with what the reader may do to it and, for a reply,
+    whose message it comments on. Per page, not per post: one query for the roots not on the
+    page, one for the authors, one or two for the reader's rights in the channel."""
+    if not found:
+        return []
+    roots = await posts.thread_roots(ctx, found)
+    ids = sorted({p.user_id for p in (*found, *roots.values())})
     authors = {u.id: u for u in await users.get_users_by_ids(ctx, ids)}
+    rights = await posts.post_rights(ctx, user, found[0].channel_id)
     htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
-    return [
-        post_view(
+    views = []
+    for p, html in zip(found, htmls, strict=True):
+        view = post_view(
             p,
             authors.get(p.user_id),
             ctx.config,
@@ -62,8 +74,16 @@ async def render_posts(
             reply_count=reply_counts.get(p.root_id or p.id, 0),
             html=html,
         )
-        for p, html in zip(found, htmls, strict=True)
-    ]
+        view["can_edit"] = rights.may_edit(user, p)
+        view["can_delete"] = rights.may_delete(user, p)
+        root = roots.get(p.root_id) if p.root_id else None
+        if root is not None:
+            view["root"] = {
+                "display_name": display_name(root, authors.get(root.user_id), ctx.config),
+                "excerpt": excerpt(root),
+            }
+        views.append(view)
+    return views
 
 
 async def channel_page(
@@ -75,18 +95,26 @@ async def channel_page(
     before: str = "",
     per_page: int = 60,
 ) -> dict[str, Any]:
+    """A page of the channel, newest first. ``last_viewed_at`` is the reader's as it is now,
+    before the web app marks the channel viewed: the "New Messages" line goes above the first
+    post of someone else newer than it (0 when the reader is not a member)."""
     page = await posts.channel_posts(ctx, user, channel_id, per_page=per_page, before=before)
+    member = (await channels.memberships(ctx, user, [channel_id])).get(channel_id)
     viewer = await viewer_for(ctx, user, team_name)
     ordered = [page.posts[pid] for pid in page.order]
-    rendered = await render_posts(ctx, ordered, viewer, page.reply_counts)
-    return {"posts": rendered, "has_more": bool(page.prev_post_id)}
+    rendered = await render_posts(ctx, user, ordered, viewer, page.reply_counts)
+    return {
+        "posts": rendered,
+        "has_more": bool(page.prev_post_id),
+        "last_viewed_at": member.last_viewed_at if member else 0,
+    }
 
 
 async def one_post(ctx: Context, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
     post = await posts.get_post(ctx, user, post_id)
     thread = await posts.get_thread(ctx, user, post.root_id or post.id)
     viewer = await viewer_for(ctx, user, team_name)
-    [rendered] = await render_posts(ctx, [post], viewer, thread.reply_counts)
+    [rendered] = await render_posts(ctx, user, [post], viewer, thread.reply_counts)
     return rendered
 
 
@@ -94,4 +122,4 @@ async def thread(ctx: Context, user: User, post_id: str, *, team_name: str) -> d
     found = await posts.get_thread(ctx, user, post_id)
     viewer = await viewer_for(ctx, user, team_name)
     ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
-    return {"posts": await render_posts(ctx, ordered, viewer, found.reply_counts)}
+    return {"posts": await render_posts(ctx, user, ordered, viewer, found.reply_counts)}
