@@ -12,7 +12,7 @@ import httpx
 from playwright.sync_api import expect
 
 from inbound.models import Post, new_time_id, now_ms
-from inbound.services import channels, users
+from inbound.services import channels, teams, users
 from inbound.services.writer import PostBatch
 from tests.browser.conftest import login
 from tests.browser.test_web import Http
@@ -23,15 +23,17 @@ MINUTE = 60_000
 LOG = "```\n" + "\n".join(f"{i:04d} step ok: compiled module {i}" for i in range(140)) + "\n```"
 
 
-def insert_posts(live: LiveServer, username: str, rows: list[tuple[int, str]], **kw: Any) -> list[str]:
+def insert_posts(
+    live: LiveServer, username: str, rows: list[tuple[int, str]], **kw: Any
+) -> list[str]:
     """Posts by ``username`` in town-square at the given create_at (ms), through the writer, as
     if they had been sent then. ``kw``: root_id, props."""
 
     async def go() -> list[str]:
         ctx = live.ctx
         user = await users.get_user_by_username(ctx, username)
-        team_id = (await httpx_free_team_id(ctx, user))
-        channel = await channels.get_channel_by_name(ctx, user, team_id, "town-square")
+        team = await teams.get_team_by_name(ctx, user, "main")
+        channel = await channels.get_channel_by_name(ctx, user, team.id, "town-square")
         made = [
             Post(new_time_id(at), channel.id, user.id, text, at, at, root_id=kw.get("root_id", ""))
             for at, text in rows
@@ -42,12 +44,6 @@ def insert_posts(live: LiveServer, username: str, rows: list[tuple[int, str]], *
         return [p.id for p in made]
 
     return asyncio.run_coroutine_threadsafe(go(), live.loop).result(timeout=15)
-
-
-async def httpx_free_team_id(ctx: Any, user: Any) -> str:
-    from inbound.services import teams
-
-    return (await teams.get_team_by_name(ctx, user, "main")).id
 
 
 def town(http: Http) -> dict[str, Any]:
@@ -151,11 +147,9 @@ def test_consecutive_posts_group_and_webhook_overrides_split(
     login(page)
     open_town(page)
     expect(post(page, "deploy one")).to_have_count(1)
-    grouped = {
-        text: "consecutive" in (post(page, text).get_attribute("class") or "")
-        for text in ("first of three", "second of three", "third of three")
-        + ("robot one", "robot two", "deploy one")
-    }
+    texts = ["first of three", "second of three", "third of three"]
+    texts += ["robot one", "robot two", "deploy one"]
+    grouped = {t: "consecutive" in (post(page, t).get_attribute("class") or "") for t in texts}
     assert grouped == {
         "first of three": False,
         "second of three": True,
