@@ -5,7 +5,9 @@ deletes, "Commented on", the thread pane."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +16,7 @@ from playwright.sync_api import expect
 from inbound.models import Post, new_time_id, now_ms
 from inbound.services import channels, teams, users
 from inbound.services.writer import PostBatch
-from tests.browser.conftest import login
+from tests.browser.conftest import ARTIFACTS, login
 from tests.browser.test_web import Http
 from tests.conftest import LiveServer
 
@@ -423,3 +425,66 @@ def test_replies_say_whose_message_and_thread_header(page: Any, live_server: Liv
     expect(header.locator(".thread-channel")).to_have_text("# Town Square")
     expect(page.locator(".thread .thread-replies")).to_have_text("2 replies")
     expect(page.locator(".thread .post")).to_have_count(3)
+
+
+# ---------- screenshots: the seed example and real payloads through a hook ----------
+PAYLOADS = Path(__file__).parent.parent / "payloads"
+SHOWN = [
+    "mmdocs_test_results_markdown_table",
+    "grafana_slack_firing_alert_markdown",
+    "grafana_slack_mentions_unicode_icon_emoji",
+    "mmdocs_attachment_full_example",
+    "ghaction_slack_incoming_webhook_template",
+]
+
+
+def test_screenshots_channel_and_thread(browser: Any, live_server: LiveServer) -> None:
+    http = Http(live_server)
+    overrides_on(http)
+    http.member("ann")
+    ann = Http(live_server, "ann", "password-123")
+    now = now_ms()
+    insert_posts(
+        live_server, "admin", [(now - DAY - 9 * MINUTE, "Morning! Release train leaves at 4.")]
+    )
+    insert_posts(live_server, "admin", [(now - DAY - 8 * MINUTE, "Checklist is in the wiki.")])
+    key = hook(http)
+    for name in SHOWN:
+        body = json.loads((PAYLOADS / f"{name}.json").read_text())
+        body.pop("channel", None)
+        send(live_server, key, body)
+    send(live_server, key, {"text": "nightly build log\n" + LOG})
+    root = say(ann, "Can someone look at the **failed** web client tests? :eyes:")
+    say(http, "On it — two flaky e2e specs, I'll re-run them.", root["id"])
+    say(http, "Re-run is green. :white_check_mark:", root["id"])
+    edited = say(ann, "thanks! merging now")
+    ann.call("PUT", f"/api/v4/posts/{edited['id']}/patch", {"message": "thanks! merging now 🚀"})
+    for width, height in ((1440, 900), (390, 844)):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url
+        )
+        shot = context.new_page()
+        errors: list[str] = []
+        shot.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
+        try:
+            login_small(shot)
+            open_town(shot)
+            expect(post(shot, "merging now")).to_have_count(1)
+            shot.wait_for_timeout(300)
+            shot.screenshot(path=ARTIFACTS / f"channel-{width}.png")
+            shot.locator(".center .posts").evaluate("el => { el.scrollTop = 0; }")
+            shot.screenshot(path=ARTIFACTS / f"channel-top-{width}.png")
+            shot.locator(".center .posts").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+            target = post(shot, "Re-run is green")
+            target.hover()
+            if width < 700:
+                target.locator(".menu-more").click()
+            shot.screenshot(path=ARTIFACTS / f"channel-menu-{width}.png")
+            shot.keyboard.press("Escape")
+            post(shot, "look at the").locator(".replies").click()
+            expect(shot.locator(".thread .post")).to_have_count(3)
+            shot.wait_for_timeout(200)
+            shot.screenshot(path=ARTIFACTS / f"thread-{width}.png")
+        finally:
+            context.close()
+        assert errors == []

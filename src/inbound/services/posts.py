@@ -144,19 +144,6 @@ async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:
     return PostList([p.id for p in found], {p.id: p for p in found}, counts)
 
 
-async def thread_roots(ctx: Context, found: list[Post]) -> dict[str, Post]:
-    """The root post of each reply in ``found`` (posts the actor was allowed to read), by id:
-    from ``found`` itself, else in one query. A root is always in its replies' channel
-    (``check_root``); a deleted root has no replies left."""
-    roots = {p.id: p for p in found if not p.root_id}
-    wanted = sorted({p.root_id for p in found if p.root_id and p.root_id not in roots})
-    if wanted:
-        async with ctx.db.connect() as conn:
-            roots.update((p.id, p) for p in await post_store.get_posts_by_ids(conn, wanted))
-    channels = {p.channel_id for p in found}
-    return {r.id: r for p in found if (r := roots.get(p.root_id)) and r.channel_id in channels}
-
-
 async def get_thread(ctx: Context, actor: User, post_id: str) -> PostList:
     post = await get_post(ctx, actor, post_id)
     async with ctx.db.connect() as conn:
@@ -237,13 +224,35 @@ class PostRights:
         return post.user_id == actor.id or self.delete_others
 
 
-async def post_rights(ctx: Context, actor: User, channel_id: str) -> PostRights:
-    """The rules ``patch_post`` and ``delete_post`` apply, once for a page of the channel."""
-    if actor.is_system_admin:
-        return PostRights(edit_others=True, delete_others=True)
+@dataclass(frozen=True)
+class PageContext:
+    """What the web app shows around a page of one channel's posts, read in one go."""
+
+    roots: dict[str, Post]  # the root of each reply on the page, by id
+    rights: PostRights  # the rules ``patch_post`` and ``delete_post`` apply
+    last_viewed_at: int  # the actor's, as it is now (0 when not a member)
+
+
+async def page_context(
+    ctx: Context, actor: User, channel_id: str, found: list[Post]
+) -> PageContext:
+    """For posts of ``channel_id`` the actor was allowed to read: a few queries per page, on one
+    connection, whatever the number of posts. A root is always in its replies' channel
+    (``check_root``); a deleted root has no replies left."""
+    roots = {p.id: p for p in found if not p.root_id}
+    wanted = sorted({p.root_id for p in found if p.root_id and p.root_id not in roots})
     async with ctx.db.connect() as conn:
+        if wanted:
+            roots.update((p.id, p) for p in await post_store.get_posts_by_ids(conn, wanted))
         others = await _may_delete_others(ctx, conn, actor, channel_id)
-    return PostRights(edit_others=False, delete_others=others)
+        member = await channel_store.get_channel_member(conn, channel_id, actor.id)
+    rights = PostRights(edit_others=actor.is_system_admin, delete_others=others)
+    needed = {p.root_id for p in found if p.root_id}
+    return PageContext(
+        {r.id: r for r in roots.values() if r.id in needed and r.channel_id == channel_id},
+        rights,
+        member.last_viewed_at if member else 0,
+    )
 
 
 async def patch_post(ctx: Context, actor: User, post_id: str, patch: PostPatch) -> Post:

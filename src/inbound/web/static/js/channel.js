@@ -82,7 +82,7 @@ export async function openThread(rootId) {
   root.classList.add("with-thread");
   root.append(panel);
   list.scrollTop = list.scrollHeight;
-  panel.querySelector(".composer textarea").focus();
+  if (matchMedia("(hover: hover) and (min-width: 701px)").matches) panel.querySelector(".composer textarea").focus();
 }
 
 export function closeThread() {

@@ -6,6 +6,7 @@ import { closeMenus, confirmDialog, openMenu } from "./menus.js";
 // ---------- the rules (pure) ----------
 export const COLLAPSE_MS = 5 * 60 * 1000; // Mattermost's POST_COLLAPSE_TIMEOUT
 export const SHOW_MORE_PX = 600; // taller messages are collapsed behind "Show more"
+const WEBHOOK_ICON = "/static/img/webhook.svg";
 
 export function isSystem(post) { return (post.type || "").startsWith("system_"); }
 
@@ -59,8 +60,13 @@ function hue(text) {
 export function avatar(post) {
   const a = post.avatar;
   if (a.kind === "emoji") return h("div", { class: "avatar emoji", "aria-hidden": "true" }, a.value);
-  if (a.kind === "url") return h("div", { class: "avatar" }, h("img", { src: a.value, alt: "" }));
-  if (a.kind === "webhook") return h("div", { class: "avatar webhook" }, h("img", { src: "/static/img/webhook.svg", alt: "" }));
+  if (a.kind === "url") {
+    // an icon that does not load (gone, or unreachable from here) falls back to the webhook's
+    const img = h("img", { src: a.value, alt: "", referrerpolicy: "no-referrer" });
+    img.addEventListener("error", () => { img.src = WEBHOOK_ICON; img.parentElement?.classList.add("webhook"); }, { once: true });
+    return h("div", { class: "avatar" }, img);
+  }
+  if (a.kind === "webhook") return h("div", { class: "avatar webhook" }, h("img", { src: WEBHOOK_ICON, alt: "" }));
   const el = h("div", { class: "avatar initials", "aria-hidden": "true" }, a.value);
   el.style.backgroundColor = `hsl(${hue(post.user_id || a.value)} 55% 82%)`;
   return el;
