@@ -1,5 +1,5 @@
 import { api, applyColors, h, state, time } from "./core.js";
-import { openThread } from "./channel.js";
+import { closeThread, openThread } from "./channel.js";
 import { pickReaction, reactionBar } from "./reactions.js";
 import { closeMenus, confirmDialog, openMenu } from "./menus.js";
 
@@ -302,6 +302,7 @@ async function deletePost(post) {
   if (!ok) return;
   try {
     await api("DELETE", `/api/v4/posts/${post.id}`);
+    if (state.thread === post.id) closeThread(); // a root takes its thread with it
     removePost(post.id);
     if (post.root_id) await refreshPost(post.root_id);
   } catch (err) {
