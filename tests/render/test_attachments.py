@@ -109,7 +109,7 @@ def test_post_view_shows_overrides_only_when_enabled() -> None:
     off = post_view(post, author, _config(), VIEWER)
     assert (off["display_name"], off["avatar"], off["is_bot"]) == (
         "admin",
-        {"kind": "initials", "value": "AD"},
+        {"kind": "webhook", "value": ""},
         True,
     )
     assert off["mentions_me"] is True

@@ -46,6 +46,8 @@ def avatar(post: Post, author: User | None, config: Config) -> dict[str, str]:
         )
         if url:
             return {"kind": "url", "value": url}
+    if props.get("from_webhook") == "true":
+        return {"kind": "webhook", "value": ""}  # no icon of its own: the integration's picture
     name = author.username if author else "?"
     return {"kind": "initials", "value": name[:2].upper()}
 
@@ -59,6 +61,18 @@ def display_name(post: Post, author: User | None, config: Config) -> str:
     ):
         return str(override)
     return author.username if author else "unknown"
+
+
+EXCERPT_CHARS = 100  # "Commented on …'s message: …" shows about this much of the root
+_MARKUP = str.maketrans("", "", "*_`~#>|")
+
+
+def excerpt(post: Post, limit: int = EXCERPT_CHARS) -> str:
+    """The post as one short line of plain text: Markdown's marks dropped, white space folded,
+    cut at ``limit`` characters (linear; only the first few kilobytes are looked at)."""
+    text = plain_text(post.message[: limit * 40], {"attachments": post.props.get("attachments")})
+    folded = " ".join(text[: limit * 40].translate(_MARKUP).split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
 
 
 HTML_CACHE_CHARS = 8_000_000  # ~8 MB of HTML: a few thousand posts
@@ -246,6 +260,8 @@ def post_view(
         "root_id": post.root_id,
         "user_id": post.user_id,
         "create_at": post.create_at,
+        "update_at": post.update_at,
+        "type": post.type,
         "edited": post.edit_at > 0,
         "username": author.username if author else "",
         "display_name": display_name(post, author, config),

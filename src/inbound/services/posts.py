@@ -210,6 +210,51 @@ class PostPatch:
     is_pinned: bool | None = None
 
 
+@dataclass(frozen=True)
+class PostRights:
+    """What the actor may do to other people's posts in one channel (their own: always)."""
+
+    edit_others: bool
+    delete_others: bool
+
+    def may_edit(self, actor: User, post: Post) -> bool:
+        return post.user_id == actor.id or self.edit_others
+
+    def may_delete(self, actor: User, post: Post) -> bool:
+        return post.user_id == actor.id or self.delete_others
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What the web app shows around a page of one channel's posts, read in one go."""
+
+    roots: dict[str, Post]  # the root of each reply on the page, by id
+    rights: PostRights  # the rules ``patch_post`` and ``delete_post`` apply
+    last_viewed_at: int  # the actor's, as it is now (0 when not a member)
+
+
+async def page_context(
+    ctx: Context, actor: User, channel_id: str, found: list[Post]
+) -> PageContext:
+    """For posts of ``channel_id`` the actor was allowed to read: a few queries per page, on one
+    connection, whatever the number of posts. A root is always in its replies' channel
+    (``check_root``); a deleted root has no replies left."""
+    roots = {p.id: p for p in found if not p.root_id}
+    wanted = sorted({p.root_id for p in found if p.root_id and p.root_id not in roots})
+    async with ctx.db.connect() as conn:
+        if wanted:
+            roots.update((p.id, p) for p in await post_store.get_posts_by_ids(conn, wanted))
+        others = await _may_delete_others(ctx, conn, actor, channel_id)
+        member = await channel_store.get_channel_member(conn, channel_id, actor.id)
+    rights = PostRights(edit_others=actor.is_system_admin, delete_others=others)
+    needed = {p.root_id for p in found if p.root_id}
+    return PageContext(
+        {r.id: r for r in roots.values() if r.id in needed and r.channel_id == channel_id},
+        rights,
+        member.last_viewed_at if member else 0,
+    )
+
+
 async def patch_post(ctx: Context, actor: User, post_id: str, patch: PostPatch) -> Post:
     post = await get_post(ctx, actor, post_id)
     if post.user_id != actor.id and not actor.is_system_admin:
@@ -240,18 +285,21 @@ async def delete_post(ctx: Context, actor: User, post_id: str) -> None:
     post = await get_post(ctx, actor, post_id)
     now = now_ms()
     async with ctx.db.begin() as conn:
-        if post.user_id != actor.id and not await _may_delete_others(ctx, conn, actor, post):
+        others = post.user_id != actor.id
+        if others and not await _may_delete_others(ctx, conn, actor, post.channel_id):
             raise permission_denied("You can only delete your own posts.")
         await post_store.delete_thread(conn, post.id, at=now)
     post.delete_at = post.update_at = now
     ctx.events.publish(PostDeleted(post))
 
 
-async def _may_delete_others(ctx: Context, conn: AsyncConnection, actor: User, post: Post) -> bool:
+async def _may_delete_others(
+    ctx: Context, conn: AsyncConnection, actor: User, channel_id: str
+) -> bool:
     """Mattermost's delete_others_posts: system admins, and team admins in their team."""
     if actor.is_system_admin:
         return True
-    channel = await channel_store.get_channel_by_id(conn, post.channel_id, include_deleted=True)
+    channel = await channel_store.get_channel_by_id(conn, channel_id, include_deleted=True)
     if channel is None or not channel.team_id:
         return False
     return await has_team_permission(conn, ctx.config, actor, channel.team_id, DELETE_OTHERS_POSTS)

@@ -61,6 +61,13 @@ async def get_post_by_id(
     return found[0] if found else None
 
 
+async def get_posts_by_ids(conn: AsyncConnection, post_ids: Sequence[str]) -> list[Post]:
+    """The posts with these ids that are not deleted (one query; any order)."""
+    if not post_ids:
+        return []
+    return await _fetch(conn, select(posts).where(posts.c.id.in_(post_ids), posts.c.delete_at == 0))
+
+
 async def get_thread(conn: AsyncConnection, root_id: str) -> list[Post]:
     stmt = (
         select(posts)

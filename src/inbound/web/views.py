@@ -6,9 +6,10 @@ from typing import Any
 
 from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
-from inbound.render.posts import post_htmls, post_view
+from inbound.render.posts import display_name, excerpt, post_htmls, post_view
 from inbound.services import channels, posts, teams, users
 from inbound.services.context import Context
+from inbound.services.posts import PageContext
 from inbound.web import wire
 
 
@@ -48,13 +49,21 @@ async def sidebar(ctx: Context, user: User, team_name: str) -> dict[str, Any]:
 
 
 async def render_posts(
-    ctx: Context, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
+    ctx: Context,
+    user: User,
+    found: list[Post],
+    viewer: Viewer,
+    reply_counts: dict[str, int],
+    around: PageContext,
 ) -> list[dict[str, Any]]:
-    ids = sorted({p.user_id for p in found})
-    authors = {u.id: u for u in await users.get_users_by_ids(ctx, ids)}
+    """Each post as the web app draws it, with what the reader may do to it and, for a reply,
+    whose message it comments on (``around``: read once for the page, never per post)."""
+    ids = sorted({p.user_id for p in (*found, *around.roots.values())})
+    authors = {u.id: u for u in await users.get_users_by_ids(ctx, ids)} if ids else {}
     htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
-    return [
-        post_view(
+    views = []
+    for p, html in zip(found, htmls, strict=True):
+        view = post_view(
             p,
             authors.get(p.user_id),
             ctx.config,
@@ -62,8 +71,25 @@ async def render_posts(
             reply_count=reply_counts.get(p.root_id or p.id, 0),
             html=html,
         )
-        for p, html in zip(found, htmls, strict=True)
-    ]
+        view["can_edit"] = around.rights.may_edit(user, p)
+        view["can_delete"] = around.rights.may_delete(user, p)
+        root = around.roots.get(p.root_id) if p.root_id else None
+        if root is not None:
+            view["root"] = {
+                "display_name": display_name(root, authors.get(root.user_id), ctx.config),
+                "excerpt": excerpt(root),
+            }
+        views.append(view)
+    return views
+
+
+async def _rendered(
+    ctx: Context, user: User, found: list[Post], reply_counts: dict[str, int], *, team_name: str
+) -> tuple[list[dict[str, Any]], PageContext]:
+    channel_id = found[0].channel_id if found else ""
+    around = await posts.page_context(ctx, user, channel_id, found)
+    viewer = await viewer_for(ctx, user, team_name)
+    return await render_posts(ctx, user, found, viewer, reply_counts, around), around
 
 
 async def channel_page(
@@ -75,23 +101,30 @@ async def channel_page(
     before: str = "",
     per_page: int = 60,
 ) -> dict[str, Any]:
+    """A page of the channel, newest first. ``last_viewed_at`` is the reader's as it is now,
+    before the web app marks the channel viewed: the "New Messages" line goes above the first
+    post of someone else newer than it (0 when the reader is not a member)."""
     page = await posts.channel_posts(ctx, user, channel_id, per_page=per_page, before=before)
-    viewer = await viewer_for(ctx, user, team_name)
     ordered = [page.posts[pid] for pid in page.order]
-    rendered = await render_posts(ctx, ordered, viewer, page.reply_counts)
-    return {"posts": rendered, "has_more": bool(page.prev_post_id)}
+    around = await posts.page_context(ctx, user, channel_id, ordered)
+    viewer = await viewer_for(ctx, user, team_name)
+    rendered = await render_posts(ctx, user, ordered, viewer, page.reply_counts, around)
+    return {
+        "posts": rendered,
+        "has_more": bool(page.prev_post_id),
+        "last_viewed_at": around.last_viewed_at,
+    }
 
 
 async def one_post(ctx: Context, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
     post = await posts.get_post(ctx, user, post_id)
     thread = await posts.get_thread(ctx, user, post.root_id or post.id)
-    viewer = await viewer_for(ctx, user, team_name)
-    [rendered] = await render_posts(ctx, [post], viewer, thread.reply_counts)
+    [rendered], _ = await _rendered(ctx, user, [post], thread.reply_counts, team_name=team_name)
     return rendered
 
 
 async def thread(ctx: Context, user: User, post_id: str, *, team_name: str) -> dict[str, Any]:
     found = await posts.get_thread(ctx, user, post_id)
-    viewer = await viewer_for(ctx, user, team_name)
     ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
-    return {"posts": await render_posts(ctx, ordered, viewer, found.reply_counts)}
+    rendered, _ = await _rendered(ctx, user, ordered, found.reply_counts, team_name=team_name)
+    return {"posts": rendered}
