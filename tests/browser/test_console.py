@@ -35,6 +35,7 @@ def shoot(page: Any, name: str) -> None:
 def test_console_has_its_own_navigation(page: Any, live_server: LiveServer) -> None:
     page.set_viewport_size(DESKTOP)
     login(page)
+    page.click(".team-button")  # the team menu holds Integrations and the System Console
     page.click("text=System Console")
     nav = page.locator("nav.console-nav")
     expect(nav.locator("a[aria-current=page]")).to_have_text("Integration Management")
