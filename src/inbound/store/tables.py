@@ -164,6 +164,17 @@ posts = Table(
     ),
 )
 
+# One row per user, post and emoji; the primary key (post first) serves a page's batched read.
+reactions = Table(
+    "reactions",
+    metadata,
+    _id("post_id"),
+    _id("user_id"),
+    Column("emoji_name", String(64), primary_key=True, nullable=False),
+    _ms("create_at"),
+    Column("channel_id", String(26), nullable=False, server_default=""),
+)
+
 incoming_hooks = Table(
     "incoming_hooks",
     metadata,

@@ -6,7 +6,7 @@ from typing import Any
 
 from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
-from inbound.render.posts import post_htmls, post_view
+from inbound.render.posts import name_reactors, post_htmls, post_view, reaction_groups
 from inbound.services import channels, posts, teams, users
 from inbound.services.context import Context
 from inbound.web import wire
@@ -48,22 +48,30 @@ async def sidebar(ctx: Context, user: User, team_name: str) -> dict[str, Any]:
 
 
 async def render_posts(
-    ctx: Context, found: list[Post], viewer: Viewer, reply_counts: dict[str, int]
+    ctx: Context, found: list[Post], viewer: Viewer, reply_counts: dict[str, int], *, me: str
 ) -> list[dict[str, Any]]:
-    ids = sorted({p.user_id for p in found})
-    authors = {u.id: u for u in await users.get_users_by_ids(ctx, ids)}
+    """The posts as ``me`` (a user id) sees them. Their reactions come with the page; the
+    authors and the people named in the reactions' tooltips in one query."""
+    groups = [reaction_groups(p.reactions, me) for p in found]
+    reactors = {u for post_groups in groups for g in post_groups for u in g["users"]}
+    ids = sorted({p.user_id for p in found} | reactors)
+    people = {u.id: u for u in await users.get_users_by_ids(ctx, ids)}
+    names = {u.id: u.username for u in people.values()}
     htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
-    return [
-        post_view(
-            p,
-            authors.get(p.user_id),
+    views = []
+    for post, html, post_groups in zip(found, htmls, groups, strict=True):
+        name_reactors(post_groups, names)
+        view = post_view(
+            post,
+            people.get(post.user_id),
             ctx.config,
             viewer,
-            reply_count=reply_counts.get(p.root_id or p.id, 0),
+            reply_count=reply_counts.get(post.root_id or post.id, 0),
             html=html,
+            reactions=post_groups,
         )
-        for p, html in zip(found, htmls, strict=True)
-    ]
+        views.append(view)
+    return views
 
 
 async def channel_page(
@@ -78,7 +86,7 @@ async def channel_page(
     page = await posts.channel_posts(ctx, user, channel_id, per_page=per_page, before=before)
     viewer = await viewer_for(ctx, user, team_name)
     ordered = [page.posts[pid] for pid in page.order]
-    rendered = await render_posts(ctx, ordered, viewer, page.reply_counts)
+    rendered = await render_posts(ctx, ordered, viewer, page.reply_counts, me=user.id)
     return {"posts": rendered, "has_more": bool(page.prev_post_id)}
 
 
@@ -86,7 +94,7 @@ async def one_post(ctx: Context, user: User, post_id: str, *, team_name: str) ->
     post = await posts.get_post(ctx, user, post_id)
     thread = await posts.get_thread(ctx, user, post.root_id or post.id)
     viewer = await viewer_for(ctx, user, team_name)
-    [rendered] = await render_posts(ctx, [post], viewer, thread.reply_counts)
+    [rendered] = await render_posts(ctx, [post], viewer, thread.reply_counts, me=user.id)
     return rendered
 
 
@@ -94,4 +102,5 @@ async def thread(ctx: Context, user: User, post_id: str, *, team_name: str) -> d
     found = await posts.get_thread(ctx, user, post_id)
     viewer = await viewer_for(ctx, user, team_name)
     ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
-    return {"posts": await render_posts(ctx, ordered, viewer, found.reply_counts)}
+    rendered = await render_posts(ctx, ordered, viewer, found.reply_counts, me=user.id)
+    return {"posts": rendered}
