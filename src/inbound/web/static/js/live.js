@@ -1,6 +1,7 @@
 import { api, state } from "./core.js";
 import { markViewed } from "./channel.js";
 import { postElement } from "./posts.js";
+import { onReactionEvent } from "./reactions.js";
 import { loadSidebar, renderSidebar } from "./shell.js";
 
 // ---------- live updates ----------
@@ -37,6 +38,8 @@ async function onEvent(message) {
       if (sidebar) sidebar.replaceWith(renderSidebar());
     }
     if (mine && post.user_id !== state.me.id) notify(message.data, post);
+  } else if (message.event === "reaction_added" || message.event === "reaction_removed") {
+    await onReactionEvent(message);
   } else if (message.event === "channel_viewed") {
     const c = state.channels.find((x) => x.id === message.data.channel_id);
     if (c) { c.unread = 0; c.mentions = 0; document.querySelector(".sidebar")?.replaceWith(renderSidebar()); }

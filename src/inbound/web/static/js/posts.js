@@ -1,5 +1,6 @@
 import { applyColors, h, time } from "./core.js";
 import { openThread } from "./channel.js";
+import { reactionBar } from "./reactions.js";
 
 // ---------- posts ----------
 export function avatar(post) {
@@ -26,6 +27,8 @@ export function postElement(post, { inThread = false } = {}) {
         time(post.create_at),
         post.edited ? h("span", { class: "edited" }, "(edited)") : null,
         post.root_id && !inThread ? h("span", { class: "edited" }, "replied in a thread") : null),
-      body, h("div", { class: "actions" }, replies, reply)));
+      body,
+      reactionBar(post),
+      h("div", { class: "actions" }, replies, reply)));
   return el;
 }
