@@ -54,17 +54,9 @@ export function tooltip(g) {
   return `${who} reacted with :${g.emoji_name}:`;
 }
 
+// An outline smiley as text (U+263A with the text presentation selector): the posts hold no SVG.
 function smiley() {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  for (const [tag, attrs] of [["circle", { cx: 12, cy: 12, r: 9 }], ["path", { d: "M8.5 14.5c.9 1.3 2.1 2 3.5 2s2.6-.7 3.5-2" }], ["circle", { cx: 9, cy: 10, r: 1, class: "dot" }], ["circle", { cx: 15, cy: 10, r: 1, class: "dot" }]]) {
-    const el = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    svg.append(el);
-  }
-  return svg;
+  return h("span", { class: "reaction-add-icon", "aria-hidden": "true" }, "\u263a\ufe0e");
 }
 
 // ---------- changes: mine (clicks, the picker) and everyone's (live events) ----------
