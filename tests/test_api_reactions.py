@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import event
 
 from inbound.models import is_valid_emoji_name
 from inbound.render.emojis import catalogue_json, glyph, is_system_emoji
@@ -60,6 +61,8 @@ def test_add_list_and_remove(api: Api) -> None:
     removed = unreact(api, token, ann["id"], post_id)
     assert removed.status_code == 200 and removed.json() == {"status": "OK"}
     assert api.get(f"/api/v4/posts/{post_id}/reactions", token).json() == []
+    post = api.get(f"/api/v4/posts/{post_id}", token).json()
+    assert "has_reactions" not in post and "reactions" not in post["metadata"]
     again = unreact(api, token, "me", post_id)  # nothing left to remove: still OK
     assert again.status_code == 200 and again.json() == {"status": "OK"}
 
@@ -93,6 +96,33 @@ def test_posts_carry_metadata_reactions(api: Api) -> None:
     assert one["metadata"]["reactions"] == reacted["metadata"]["reactions"]
     thread = api.get(f"/api/v4/posts/{post_id}/thread").json()
     assert len(thread["posts"][post_id]["metadata"]["reactions"]) == 2
+
+
+def test_a_page_reads_reactions_in_one_query_and_none_without_any(api: Api) -> None:
+    hook = api.new_hook()
+    for i in range(60):
+        assert api.send(hook["id"], {"text": f"alert {i}"}).status_code == 200
+    town = api.channel("town-square")["id"]
+    statements: list[str] = []
+    engine = api.ctx.db.engine.sync_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert len(api.posts(town)) == 60
+        assert not [s for s in statements if "FROM reactions" in s]
+        for post in api.posts(town)[::2]:
+            react(api, api.admin_token, api.admin["id"], post["id"])
+            react(api, api.admin_token, api.admin["id"], post["id"], "fire")
+        statements.clear()
+        page = api.posts(town)
+        api.get(f"/web/api/channels/{town}/posts", params={"team": "main"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert sum(len(p["metadata"].get("reactions", [])) for p in page) == 60
+    assert len([s for s in statements if "FROM reactions" in s]) == 2  # one per page read
 
 
 def test_a_reaction_changes_the_post_for_since_readers(api: Api) -> None:

@@ -218,6 +218,7 @@ class Post:
     hashtags: str = ""
     is_pinned: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    has_reactions: bool = False
     reactions: list[Reaction] = field(default_factory=list)  # not a column: read beside it
 
 

@@ -142,8 +142,10 @@ class PostList:
 
 
 async def attach_reactions(conn: AsyncConnection, found: Sequence[Post]) -> None:
-    """Fill each post's ``reactions``: one query for the whole page, never one per post."""
-    by_post = await reaction_store.get_reactions_for_posts(conn, [p.id for p in found])
+    """Fill each post's ``reactions``: one query for the whole page, never one per post, and
+    none when no post has any."""
+    reacted = [p.id for p in found if p.has_reactions]
+    by_post = await reaction_store.get_reactions_for_posts(conn, reacted) if reacted else {}
     for post in found:
         post.reactions = by_post.get(post.id, [])
 

@@ -79,5 +79,8 @@ async def get_reactions_for_posts(
 
 
 async def touch_post(conn: AsyncConnection, post_id: str, *, at: int) -> None:
-    """A reaction changes its post (as Mattermost's ``UpdateAt``): ``since`` readers see it."""
-    await conn.execute(update(posts).where(posts.c.id == post_id).values(update_at=at))
+    """A reaction came or went: the post changes (Mattermost's ``UpdateAt``, so ``since``
+    readers see it) and says whether it has any left."""
+    left = select(reactions.c.post_id).where(reactions.c.post_id == post_id).exists()
+    stmt = update(posts).where(posts.c.id == post_id).values(update_at=at, has_reactions=left)
+    await conn.execute(stmt)

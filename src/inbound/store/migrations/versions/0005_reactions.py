@@ -1,5 +1,6 @@
 """Reactions: one row per user, post and emoji name (Mattermost's ``Reactions`` table, without
-its soft delete: a removed reaction is gone).
+its soft delete: a removed reaction is gone), and ``posts.has_reactions`` (Mattermost's
+``HasReactions``) so that a page of posts without any costs no reactions query.
 
 Revision ID: 0005
 Revises: 0004
@@ -25,7 +26,12 @@ def upgrade() -> None:
         sa.Column("create_at", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("channel_id", sa.String(26), nullable=False, server_default=""),
     )
+    op.add_column(
+        "posts", sa.Column("has_reactions", sa.Boolean, nullable=False, server_default="0")
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("posts") as batch:  # SQLite cannot drop columns in place
+        batch.drop_column("has_reactions")
     op.drop_table("reactions")
