@@ -106,6 +106,7 @@ def _things(world: World, main: str) -> None:
         peer=world.user_ids["peer"],
         peer_name="peer",
         console_section="users",
+        emoji_name="eyes",
         post=_post(world, town),
         hook=api.new_hook()["id"],
         hook_key=api.new_hook()["id"],

@@ -120,6 +120,10 @@ def post_body(world: World, _actor: str, _params: dict[str, str]) -> Any:
     return {"channel_id": world.ids["town_square"], "message": "from the matrix"}
 
 
+def reaction_body(world: World, actor: str, _params: dict[str, str]) -> Any:
+    return {"user_id": world.value("me", actor), "post_id": world.ids["post"], "emoji_name": "eyes"}
+
+
 def view_body(world: World, _actor: str, _params: dict[str, str]) -> Any:
     return {"channel_id": world.ids["town_square"]}
 
@@ -350,6 +354,20 @@ ROWS: tuple[Row, ...] = (
         signed_in(OK, OK, NO, NO, NO, NO),
         params={"post_id": "fresh_post"},
     ),
+    # ---- reactions: as oneself, on a post one can read; another's only as a system admin
+    Row("POST /api/v4/reactions", team_members(), body=reaction_body),
+    Row("GET /api/v4/posts/{post_id}/reactions", team_members(), params=POST),
+    Row(
+        "DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
+        team_members(),
+        params={"user_id": "me", **POST, "emoji_name": "emoji_name"},
+    ),
+    Row(
+        "DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",
+        signed_in(OK, NO, NO, NO, NO, NO),
+        params={**USER, **POST, "emoji_name": "emoji_name"},
+        variant="another's",
+    ),
     # ---- /api/v4/hooks/incoming
     Row("POST /api/v4/hooks/incoming", signed_in(CREATED, CREATED, NO, NO, NO, NO), body=hook_body),
     # Without team_id: manage_others_incoming_webhooks system-wide, as Mattermost (a team
@@ -413,6 +431,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("GET /web/api/posts/{post_id}", team_members(), params=POST, query={"team": "main"}),
     Row("GET /web/api/posts/{post_id}/thread", team_members(), params=POST, query={"team": "main"}),
+    Row("GET /web/api/emoji", everyone(OK)),  # the picker's catalogue: public, like /static
     # ---- pages (the session cookie): signed out → 302 to /login
     Row(
         "GET /login",

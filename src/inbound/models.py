@@ -22,6 +22,8 @@ CHANNEL_ADMIN = "channel_admin"
 
 OPEN, PRIVATE, DIRECT, GROUP = "O", "P", "D", "G"
 _ID_RE = re.compile(r"[a-z0-9]{26}")
+EMOJI_NAME_MAX_LENGTH = 64
+_EMOJI_NAME_RE = re.compile(r"[a-zA-Z0-9\-+_]+")  # Mattermost's Reaction.IsValid
 
 # Props only the server sets: a client may never spoof a webhook, bot or plugin post.
 SERVER_OWNED_PROPS = frozenset(
@@ -81,6 +83,11 @@ def new_time_id(at_ms: int) -> str:
 
 def is_valid_id(value: str) -> bool:
     return _ID_RE.fullmatch(value) is not None
+
+
+def is_valid_emoji_name(name: str) -> bool:
+    """Mattermost's rule for a reaction's emoji name: 1 to 64 of ``[a-zA-Z0-9-+_]``."""
+    return len(name) <= EMOJI_NAME_MAX_LENGTH and _EMOJI_NAME_RE.fullmatch(name) is not None
 
 
 def now_ms() -> int:
@@ -211,6 +218,19 @@ class Post:
     hashtags: str = ""
     is_pinned: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    has_reactions: bool = False
+    reactions: list[Reaction] = field(default_factory=list)  # not a column: read beside it
+
+
+@dataclass
+class Reaction:
+    """One user's emoji on one post (Mattermost's ``Reaction``; unique per user, post, name)."""
+
+    user_id: str
+    post_id: str
+    emoji_name: str
+    create_at: int = 0
+    channel_id: str = ""
 
 
 @dataclass

@@ -19,8 +19,9 @@ from typing import Any
 import emoji
 
 from inbound.config import Config
-from inbound.models import Post, User
+from inbound.models import Post, Reaction, User
 from inbound.render.attachments import attachments_html, blocks_html
+from inbound.render.emojis import glyph
 from inbound.render.fallback import fallback_html, is_fallback, plain_text
 from inbound.render.markdown import Viewer, render_markdown, safe_url
 from inbound.render.pool import RenderPool
@@ -240,6 +241,38 @@ async def post_htmls(
     return [html or "" for html in htmls]
 
 
+NAMES_PER_REACTION = 20  # who reacted, for the tooltip; ``count`` is exact
+
+
+def reaction_groups(reactions: Sequence[Reaction], me: str) -> list[dict[str, Any]]:
+    """The post's reactions by emoji, in the order each emoji first came: how many, whether
+    ``me`` (a user id) is among them, and who (user ids: ``me`` first, then up to
+    ``NAMES_PER_REACTION`` in all, in the order they reacted)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for reaction in reactions:
+        name = reaction.emoji_name
+        group = groups.setdefault(
+            name, {"emoji_name": name, "glyph": glyph(name), "count": 0, "mine": False, "users": []}
+        )
+        group["count"] += 1
+        if reaction.user_id == me:
+            group["mine"] = True
+            group["users"].insert(0, me)
+        else:
+            group["users"].append(reaction.user_id)
+    for group in groups.values():
+        del group["users"][NAMES_PER_REACTION:]
+    return list(groups.values())
+
+
+def name_reactors(groups: Sequence[dict[str, Any]], usernames: dict[str, str]) -> None:
+    """Replace each group's user ids by ``{"id", "username"}`` (for the tooltip)."""
+    for group in groups:
+        group["users"] = [
+            {"id": u, "username": usernames.get(u, "someone")} for u in group["users"]
+        ]
+
+
 def post_view(
     post: Post,
     author: User | None,
@@ -248,6 +281,7 @@ def post_view(
     *,
     reply_count: int = 0,
     html: str | None = None,
+    reactions: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """What the web app draws for the post; ``html`` from ``post_htmls`` (else rendered now).
     ``rendered`` is false when the HTML is the plain-text fallback."""
@@ -271,4 +305,5 @@ def post_view(
         "reply_count": reply_count,
         "rendered": rendered,
         "mentions_me": bool(viewer.username) and f'data-username="{viewer.username}"' in html,
+        "reactions": list(reactions),  # reaction_groups
     }

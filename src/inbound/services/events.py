@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from inbound.models import Channel, Post
+from inbound.models import Channel, Post, Reaction
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +35,18 @@ class PostDeleted:
 
 
 @dataclass(frozen=True, eq=False)
+class ReactionAdded:
+    """Told to those who may read the reaction's channel (``reaction.channel_id``)."""
+
+    reaction: Reaction
+
+
+@dataclass(frozen=True, eq=False)
+class ReactionRemoved:
+    reaction: Reaction
+
+
+@dataclass(frozen=True, eq=False)
 class ChannelViewed:
     """Only the user who viewed the channel hears of it."""
 
@@ -49,7 +61,15 @@ class ChannelUpdated:
     channel: Channel
 
 
-DomainEvent = PostsCreated | PostEdited | PostDeleted | ChannelViewed | ChannelUpdated
+DomainEvent = (
+    PostsCreated
+    | PostEdited
+    | PostDeleted
+    | ReactionAdded
+    | ReactionRemoved
+    | ChannelViewed
+    | ChannelUpdated
+)
 Listener = Callable[[DomainEvent], None]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from inbound.services.permissions import (
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
+from inbound.store import reactions as reaction_store
 
 MAX_PER_PAGE = 200
 NAMES_PER_QUERY = 1000
@@ -126,6 +128,7 @@ async def get_post(ctx: Context, actor: User, post_id: str) -> Post:
         if post is None:
             raise post_not_found()
         await readable_channel(conn, actor, post.channel_id)
+        await attach_reactions(conn, [post])
     return post
 
 
@@ -138,9 +141,19 @@ class PostList:
     prev_post_id: str = ""
 
 
+async def attach_reactions(conn: AsyncConnection, found: Sequence[Post]) -> None:
+    """Fill each post's ``reactions``: one query for the whole page, never one per post, and
+    none when no post has any."""
+    reacted = [p.id for p in found if p.has_reactions]
+    by_post = await reaction_store.get_reactions_for_posts(conn, reacted) if reacted else {}
+    for post in found:
+        post.reactions = by_post.get(post.id, [])
+
+
 async def _post_list(conn: AsyncConnection, found: list[Post]) -> PostList:
     roots = {p.root_id or p.id for p in found}
     counts = await post_store.count_replies(conn, sorted(roots))
+    await attach_reactions(conn, found)
     return PostList([p.id for p in found], {p.id: p for p in found}, counts)
 
 

@@ -37,6 +37,7 @@ def post_values(post: Post) -> tuple[Any, ...]:
         post.hashtags,
         post.is_pinned,
         orjson.dumps(post.metadata).decode() if post.metadata else "",
+        post.has_reactions,
     )
 
 

@@ -153,6 +153,8 @@ posts = Table(
     _text("hashtags", 1000),
     Column("is_pinned", Boolean, nullable=False, server_default="0"),
     _text("metadata"),
+    # Mattermost's HasReactions: a page reads reactions only for the posts that have some.
+    Column("has_reactions", Boolean, nullable=False, server_default="0"),
     Index("ix_posts_channel_id_create_at_id", "channel_id", "create_at", "id"),
     Index("ix_posts_channel_id_update_at", "channel_id", "update_at"),
     # Most posts are roots: index only replies (queries add ``root_id <> ''`` to use it).
@@ -162,6 +164,17 @@ posts = Table(
         sqlite_where=text("root_id <> ''"),
         postgresql_where=text("root_id <> ''"),
     ),
+)
+
+# One row per user, post and emoji; the primary key (post first) serves a page's batched read.
+reactions = Table(
+    "reactions",
+    metadata,
+    _id("post_id"),
+    _id("user_id"),
+    Column("emoji_name", String(64), primary_key=True, nullable=False),
+    _ms("create_at"),
+    Column("channel_id", String(26), nullable=False, server_default=""),
 )
 
 incoming_hooks = Table(

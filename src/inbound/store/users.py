@@ -12,6 +12,8 @@ from inbound.models import SYSTEM_USER, AccessToken, Session, User
 from inbound.store.db import fetch_all, fetch_one
 from inbound.store.tables import access_tokens, channel_members, sessions, team_members, users
 
+IDS_PER_QUERY = 1000
+
 
 async def insert_user(conn: AsyncConnection, user: User) -> None:
     await conn.execute(users.insert().values(**asdict(user)))
@@ -31,9 +33,11 @@ async def get_user_by_email(conn: AsyncConnection, email: str) -> User | None:
 
 
 async def get_users_by_ids(conn: AsyncConnection, ids: list[str]) -> list[User]:
-    if not ids:
-        return []
-    return await fetch_all(conn, select(users).where(users.c.id.in_(ids)), User)
+    found: list[User] = []
+    for start in range(0, len(ids), IDS_PER_QUERY):  # a statement binds ≤ 32,767 values
+        chunk = ids[start : start + IDS_PER_QUERY]
+        found += await fetch_all(conn, select(users).where(users.c.id.in_(chunk)), User)
+    return found
 
 
 async def list_users(

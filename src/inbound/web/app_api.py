@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from inbound.render.emojis import catalogue_json
 from inbound.web import views
 from inbound.web.api.deps import ContextDep, CurrentUser, path_id
-from inbound.web.responses import json_response
+from inbound.web.responses import JSON, json_response
 
 router = APIRouter(prefix="/web/api")
 
@@ -59,3 +60,10 @@ async def thread(
     return json_response(
         await views.thread(ctx, actor, path_id(post_id, "post_id"), team_name=team)
     )
+
+
+@router.get("/emoji")
+async def emoji_catalogue() -> Response:
+    """The emoji picker's catalogue (public, the same for everyone, built once)."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return Response(catalogue_json(), media_type=JSON, headers=headers)

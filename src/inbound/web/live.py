@@ -1,4 +1,4 @@
-"""Domain events as the Mattermost websocket messages clients get (``posted``, ``post_edited``…).
+"""Domain events as the Mattermost websocket messages clients get (``posted``, ``reaction_added``…).
 
 Mattermost's shapes, kept exactly: ``post`` and ``mentions`` are JSON strings inside ``data``, and
 ``broadcast`` names who may hear the message. Each message is encoded once, whatever the number of
@@ -13,7 +13,7 @@ from typing import Any, assert_never
 
 import orjson
 
-from inbound.models import Post
+from inbound.models import Post, Reaction
 from inbound.services.events import (
     ChannelUpdated,
     ChannelViewed,
@@ -21,6 +21,8 @@ from inbound.services.events import (
     PostDeleted,
     PostEdited,
     PostsCreated,
+    ReactionAdded,
+    ReactionRemoved,
 )
 from inbound.web import wire
 
@@ -57,6 +59,10 @@ def messages_for(event: DomainEvent) -> list[LiveMessage]:
             return [_post_message("post_edited", event.post)]
         case PostDeleted():
             return [_post_message("post_deleted", event.post)]
+        case ReactionAdded():
+            return [_reaction_message("reaction_added", event.reaction)]
+        case ReactionRemoved():
+            return [_reaction_message("reaction_removed", event.reaction)]
         case ChannelViewed():
             data = {"channel_id": event.channel_id}
             return [live_message("channel_viewed", data, user_id=event.user_id)]
@@ -89,6 +95,11 @@ def _posted(event: PostsCreated, post: Post) -> LiveMessage:
 def _post_message(name: str, post: Post) -> LiveMessage:
     data = {"post": orjson.dumps(wire.post_json(post)).decode()}
     return live_message(name, data, channel_id=post.channel_id)
+
+
+def _reaction_message(name: str, reaction: Reaction) -> LiveMessage:
+    data = {"reaction": orjson.dumps(wire.reaction_json(reaction)).decode()}
+    return live_message(name, data, channel_id=reaction.channel_id)
 
 
 class Translation:

@@ -6,7 +6,14 @@ from typing import Any
 
 from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
-from inbound.render.posts import display_name, excerpt, post_htmls, post_view
+from inbound.render.posts import (
+    display_name,
+    excerpt,
+    name_reactors,
+    post_htmls,
+    post_view,
+    reaction_groups,
+)
 from inbound.services import channels, posts, teams, users
 from inbound.services.context import Context
 from inbound.services.posts import PageContext
@@ -56,27 +63,33 @@ async def render_posts(
     reply_counts: dict[str, int],
     around: PageContext,
 ) -> list[dict[str, Any]]:
-    """Each post as the web app draws it, with what the reader may do to it and, for a reply,
-    whose message it comments on (``around``: read once for the page, never per post)."""
-    ids = sorted({p.user_id for p in (*found, *around.roots.values())})
-    authors = {u.id: u for u in await users.get_users_by_ids(ctx, ids)} if ids else {}
+    """Each post as ``user`` sees it: what they may do to it, its reactions (read with the
+    page) and, for a reply, whose message it comments on (``around``: read once for the page,
+    never per post). Authors, roots' authors and reactors come in one query."""
+    groups = [reaction_groups(p.reactions, user.id) for p in found]
+    reactors = {u for post_groups in groups for g in post_groups for u in g["users"]}
+    ids = sorted({p.user_id for p in (*found, *around.roots.values())} | reactors)
+    people = {u.id: u for u in await users.get_users_by_ids(ctx, ids)} if ids else {}
+    names = {u.id: u.username for u in people.values()}
     htmls = await post_htmls(found, viewer)  # off the event loop, within a page budget
     views = []
-    for p, html in zip(found, htmls, strict=True):
+    for post, html, post_groups in zip(found, htmls, groups, strict=True):
+        name_reactors(post_groups, names)
         view = post_view(
-            p,
-            authors.get(p.user_id),
+            post,
+            people.get(post.user_id),
             ctx.config,
             viewer,
-            reply_count=reply_counts.get(p.root_id or p.id, 0),
+            reply_count=reply_counts.get(post.root_id or post.id, 0),
             html=html,
+            reactions=post_groups,
         )
-        view["can_edit"] = around.rights.may_edit(user, p)
-        view["can_delete"] = around.rights.may_delete(user, p)
-        root = around.roots.get(p.root_id) if p.root_id else None
+        view["can_edit"] = around.rights.may_edit(user, post)
+        view["can_delete"] = around.rights.may_delete(user, post)
+        root = around.roots.get(post.root_id) if post.root_id else None
         if root is not None:
             view["root"] = {
-                "display_name": display_name(root, authors.get(root.user_id), ctx.config),
+                "display_name": display_name(root, people.get(root.user_id), ctx.config),
                 "excerpt": excerpt(root),
             }
         views.append(view)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbound.models import Channel, ChannelMember, IncomingHook, Post, Team, TeamMember, User
+from inbound.models import (
+    Channel,
+    ChannelMember,
+    IncomingHook,
+    Post,
+    Reaction,
+    Team,
+    TeamMember,
+    User,
+)
 from inbound.services.posts import PostList
 from inbound.services.users import VisibleUser
 
@@ -140,8 +149,27 @@ def channel_member_json(member: ChannelMember) -> dict[str, Any]:
     }
 
 
-def post_json(post: Post, *, reply_count: int = 0) -> dict[str, Any]:
+def reaction_json(reaction: Reaction) -> dict[str, Any]:
+    """Mattermost's ``Reaction`` (inbound deletes reactions: ``delete_at`` is always 0)."""
     return {
+        "user_id": reaction.user_id,
+        "post_id": reaction.post_id,
+        "emoji_name": reaction.emoji_name,
+        "create_at": reaction.create_at,
+        "update_at": reaction.create_at,
+        "delete_at": 0,
+        "remote_id": "",
+        "channel_id": reaction.channel_id,
+    }
+
+
+def post_json(post: Post, *, reply_count: int = 0) -> dict[str, Any]:
+    """Mattermost's ``Post``; ``metadata.reactions`` and ``has_reactions`` only when it has some
+    (omitempty)."""
+    metadata = post.metadata
+    if post.reactions:
+        metadata = {**metadata, "reactions": [reaction_json(r) for r in post.reactions]}
+    data = {
         "id": post.id,
         "create_at": post.create_at,
         "update_at": post.update_at,
@@ -158,8 +186,11 @@ def post_json(post: Post, *, reply_count: int = 0) -> dict[str, Any]:
         "hashtags": post.hashtags,
         "pending_post_id": "",
         "reply_count": reply_count,
-        "metadata": post.metadata,
+        "metadata": metadata,
     }
+    if post.reactions:
+        data["has_reactions"] = True
+    return data
 
 
 def post_list_json(found: PostList) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 import { api, state } from "./core.js";
 import { closeThread, markViewed } from "./channel.js";
 import { decorate, postElement, refreshPost, removePost, replacePost } from "./posts.js";
+import { onReactionEvent } from "./reactions.js";
 import { loadSidebar, onChannelUpdated, renderSidebar } from "./shell.js";
 
 // ---------- live updates ----------
@@ -59,6 +60,8 @@ async function onEvent(message) {
     if (state.thread && (post.id === state.thread)) closeThread();
     removePost(post.id);
     if (post.root_id) await refreshPost(post.root_id).catch(() => {});
+  } else if (message.event === "reaction_added" || message.event === "reaction_removed") {
+    await onReactionEvent(message);
   } else if (message.event === "channel_viewed") {
     const c = state.channels.find((x) => x.id === message.data.channel_id);
     if (c) { c.unread = 0; c.mentions = 0; document.querySelector(".sidebar")?.replaceWith(renderSidebar()); }

@@ -1,0 +1,1 @@
+"""Markdown and Slack attachments → safe HTML for the web app."""

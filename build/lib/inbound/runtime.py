@@ -1,0 +1,139 @@
+"""The running process: builds the services' ``Context`` and owns what runs beside requests.
+
+One ``Runtime`` per process, built by the wiring (``create_app`` for the server, ``run_local``
+for the CLI). It chooses the post writer's backend, migrates, loads the config, and while
+serving runs the change poller (config and hooks changed by the CLI or another process), the
+metrics listener and the garbage collector's tuning. Nothing else starts tasks or threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+from concurrent.futures import ThreadPoolExecutor
+
+from inbound.services import config as config_service
+from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
+from inbound.services.context import Context
+from inbound.services.failures import Failures
+from inbound.services.metrics import Metrics, MetricsListener
+from inbound.services.writer import PostWriter
+from inbound.settings import Settings
+from inbound.store import config as config_store
+from inbound.store import hooks as hook_store
+from inbound.store.db import Database
+from inbound.store.migrate import migrate
+from inbound.store.post_writer import writer_backend
+
+POLL_SECONDS = 1.0
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.failures = Failures()
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        writer = PostWriter(
+            writer_backend(db),
+            on_group_commit=lambda messages, posts: self.metrics.committed(
+                messages=messages, posts=posts
+            ),
+        )
+        self.context = Context(
+            settings=settings,
+            db=db,
+            writer=writer,
+            passwords=ThreadPoolExecutor(max_workers=2, thread_name_prefix="password"),
+            large_messages=ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-message"),
+        )
+        writer.on_commit = self.context.announce_posts
+        self.context.changes.follow(self._follow)
+        self._poller: asyncio.Task[None] | None = None
+        self._metrics_listener: MetricsListener | None = None  # only while serving
+        self._hooks_version = (0, 0)
+        self._register_gauges()
+
+    async def start(self, *, serving: bool = True) -> None:
+        """Migrate and load the config; when ``serving``, start the background work too."""
+        await migrate(self.context.db)
+        await config_service.load_config(self.context)
+        if not serving:
+            return
+        # Everything loaded at start-up lives for the whole process: keep it out of the
+        # collector's way, and collect young objects less often (the hot path makes many
+        # short-lived ones; full collections of a big heap stall every request in flight).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+        self.context.writer.start()
+        self._metrics_listener = MetricsListener(self.metrics)
+        self._follow_metrics_settings()
+        self._poller = asyncio.create_task(self._poll(), name="change-poller")
+
+    async def stop(self) -> None:
+        if self._metrics_listener is not None:
+            self._metrics_listener.stop()
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        ctx = self.context
+        await ctx.writer.stop()
+        await ctx.db.dispose()
+        ctx.passwords.shutdown(wait=False, cancel_futures=True)
+        ctx.large_messages.shutdown(wait=False, cancel_futures=True)
+
+    def _follow(self, change: Change) -> None:
+        """The runtime's part of a change: caches drop entries, the config takes effect."""
+        ctx = self.context
+        if isinstance(change, ConfigChanged):
+            timeout = float(ctx.config.sql.query_timeout)
+            ctx.db.query_timeout = timeout  # new connections take it
+            ctx.writer.backend.query_timeout = timeout
+            self._follow_metrics_settings()
+        else:
+            ctx.hooks.forget(change)
+
+    def _follow_metrics_settings(self) -> None:
+        if self._metrics_listener is not None:
+            metrics = self.context.config.metrics
+            self._metrics_listener.follow(enabled=metrics.enable, address=metrics.listen_address)
+
+    async def _poll(self) -> None:
+        """Pick up config and hook changes made by another process or by the CLI."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            with contextlib.suppress(Exception):
+                await self._poll_once()
+
+    async def _poll_once(self) -> None:
+        ctx = self.context
+        async with ctx.db.connect() as conn:
+            version = await config_store.get_config_version(conn)
+            hooks_version = await hook_store.get_hooks_version(conn)
+        if version != ctx.config.version:
+            await config_service.load_config(ctx)
+        if hooks_version != self._hooks_version:
+            self._hooks_version = hooks_version
+            ctx.changes.tell(ChangedElsewhere())
+
+    def _register_gauges(self) -> None:
+        ctx = self.context
+        pool = ctx.db.engine.pool
+        self.metrics.gauges.update(
+            {
+                "inbound_websocket_clients": (
+                    "Open websocket connections.",
+                    lambda: len(ctx.events.listeners),
+                ),
+                "inbound_database_connections_in_use": (
+                    "Database pool connections checked out.",
+                    lambda: float(getattr(pool, "checkedout", lambda: 0)()),
+                ),
+                "inbound_redis_configured": (
+                    "1 when a Redis URL is configured (cross-process state).",
+                    lambda: 1.0 if self.settings.redis_url else 0.0,
+                ),
+            }
+        )

@@ -1,0 +1,81 @@
+"""``Context``: what a service call may use, and nothing about how the process runs.
+
+The runtime (``inbound.runtime``) builds one per process and keeps ``config`` current; services
+take it as their first argument. Mutations that other parts of the process depend on go through
+``ctx.mutate()``, which states what changed once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.config import Config
+from inbound.services.changes import Change, Changes
+from inbound.services.events import EventHub, PostsCreated
+from inbound.services.hook_cache import HookCache
+from inbound.services.login_throttle import LoginThrottle
+from inbound.services.rate_limit import RateLimits
+from inbound.services.writer import PostBatch, PostWriter
+from inbound.settings import Settings
+from inbound.store.db import Database
+
+T = TypeVar("T")
+
+
+class Mutation(NamedTuple):
+    """One write transaction, and ``changed`` to state what it changes once it commits."""
+
+    conn: AsyncConnection
+    changed: Callable[[Change], None]
+
+
+@dataclass(eq=False)
+class Context:
+    settings: Settings
+    db: Database
+    writer: PostWriter
+    passwords: Executor  # argon2 hashing: a login burst queues here, not on the event loop
+    large_messages: Executor  # translating 300 KB messages, one at a time
+    config: Config = field(default_factory=Config.default)
+    events: EventHub = field(default_factory=EventHub)
+    changes: Changes = field(default_factory=Changes)
+    hooks: HookCache = field(default_factory=HookCache)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+    @asynccontextmanager
+    async def mutate(self) -> AsyncIterator[Mutation]:
+        """A transaction whose ``changed(...)`` facts are told only once it has committed."""
+        pending: list[Change] = []
+        async with self.db.begin() as conn:
+            yield Mutation(conn, pending.append)
+        for change in pending:
+            self.changes.tell(change)
+
+    def announce_posts(self, batch: PostBatch) -> None:
+        """After a batch's commit (the writer's ``on_commit``): the one place new posts go live."""
+        if not self.events.listeners:
+            return
+        created = PostsCreated(
+            batch.channel,
+            batch.posts,
+            sender_name=batch.sender_name,
+            from_hook=bool(batch.hook_id),
+            notified=batch.notified,
+        )
+        self.events.publish(created)
+
+    async def off_loop(self, work: Callable[[], T]) -> T:
+        """Run CPU-heavy pure ``work`` in the large-message thread, not on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.large_messages, work)
+
+    @property
+    def site_url(self) -> str:
+        return self.config.service.site_url or self.settings.public_url

@@ -1,0 +1,296 @@
+"""``POST /hooks/{key}``: the rules, in Mattermost's order, after the body is decoded.
+
+1 decoded (by the caller) → 2 enabled → 3 has content → 4 known key → 5 target channel →
+6 channel lock → 7 active creator → 8 the creator is a member of a private channel, DM or
+group (membership, for system admins too: a hook never posts where its creator is not) → 9
+write every piece in one transaction through the group-committing writer, then answer.
+
+An I/O shell around pure steps: step 3 is ``message.check``; after the reads, one
+``message.build`` call makes the posts' pieces and mentions; then the write.
+
+The common case — a public channel, no root, no Slack ids to resolve, no @names — reads nothing
+from the database: the hook, its creator and its channel come from the hook cache.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import TypeAlias
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbound.config import ServiceSettings
+from inbound.errors import (
+    BadRequestError,
+    DisabledError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+)
+from inbound.models import (
+    DIRECT,
+    OPEN,
+    Channel,
+    IncomingHook,
+    Post,
+    User,
+    is_valid_id,
+    new_time_id,
+    now_ms,
+)
+from inbound.services.channels import direct_channel_name, get_or_create_direct
+from inbound.services.context import Context
+from inbound.services.hook_cache import ResolvedHook, TooManyMissesError
+from inbound.services.permissions import is_channel_member
+from inbound.services.posts import check_root, mentioned_members
+from inbound.services.writer import PostBatch
+from inbound.store import channels as channel_store
+from inbound.store import hooks as hook_store
+from inbound.store import users as user_store
+from inbound.webhooks import message
+from inbound.webhooks.payload import WebhookRequest
+from inbound.webhooks.slack import NO_LOOKUPS, Lookups
+
+MAX_USER_LOOKUPS = 1000  # distinct <@ID> a message may name (a statement binds ≤ 32,767)
+Target: TypeAlias = Channel | User  # a channel, or the user whose DM is created on demand
+
+
+async def receive(
+    ctx: Context, key: str, request: WebhookRequest, *, address: str = "", large: bool = False
+) -> None:
+    service = ctx.config.service
+    if not service.enable_incoming_webhooks:
+        raise DisabledError(
+            "web.incoming_webhook.disabled.app_error",
+            "Incoming webhooks have been disabled by the system admin.",
+        )
+    checked = message.check(request)
+    resolved = await resolve_key(ctx, key, address=address)
+    hook = resolved.hook
+    await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
+    channel, creator = await _channel_and_creator(ctx, resolved, request.channel)
+    lookups = await _look_up(ctx, creator, channel, request)
+    build = partial(
+        message.build,
+        checked,
+        lookups,
+        identity=_identity(hook, service),
+        limit=service.post_message_max_runes,
+        slack=hook.message_format == "slack",
+    )
+    # Linear, but a 300 KB message is ~100 ms of translation, splitting and scanning: large
+    # ones take turns in a worker thread so the event loop keeps answering everyone else.
+    built = await ctx.off_loop(build) if large else build()
+    await _write(ctx, built, hook=hook, channel=channel, creator=creator, request=request)
+
+
+async def _write(
+    ctx: Context,
+    built: message.Built,
+    *,
+    hook: IncomingHook,
+    channel: Channel,
+    creator: User,
+    request: WebhookRequest,
+) -> None:
+    """Step 9: the pieces as posts, with whom they notify, through the group-committing writer."""
+    pieces, mentions = built
+    mentioned: list[str] = []
+    if mentions.usernames or channel.type == DIRECT:
+        async with ctx.db.connect() as conn:
+            mentioned = await mentioned_members(
+                conn, channel, mentions, poster_id=creator.id, notify_poster=True
+            )
+    await ctx.writer.write(
+        PostBatch(
+            channel,
+            _posts(pieces, channel, creator, request),
+            mentioned_user_ids=mentioned,
+            mention_everyone=mentions.everyone,
+            hook_id=hook.id,
+            sender_name=str(pieces[0].props.get("override_username") or creator.username),
+        )
+    )
+
+
+def _identity(hook: IncomingHook, service: ServiceSettings) -> message.Identity:
+    """How the posts present themselves: the hook's names, and the overrides the server allows."""
+    return message.Identity(
+        display_name=hook.display_name,
+        username=hook.username,
+        icon_url=hook.icon_url,
+        username_override=service.enable_post_username_override,
+        icon_override=service.enable_post_icon_override,
+    )
+
+
+async def _channel_and_creator(
+    ctx: Context, resolved: ResolvedHook, override: str
+) -> tuple[Channel, User]:
+    """Steps 5–7: where the posts go (a DM to ``@user`` is created here), and who posts them."""
+    target = await _override_target(ctx, resolved, override) if override else resolved.channel
+    if target is None:
+        raise channel_not_found(resolved.hook.channel_id)
+    creator = resolved.creator
+    if creator is None or not creator.is_active:
+        raise ForbiddenError(
+            "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
+        )
+    if isinstance(target, User):
+        channel, _created = await get_or_create_direct(ctx, None, creator.id, target.id)
+        return channel, creator
+    return target, creator
+
+
+async def _override_target(ctx: Context, resolved: ResolvedHook, override: str) -> Target:
+    async with ctx.db.connect() as conn:
+        return await target_channel(conn, resolved, override)
+
+
+async def _look_up(
+    ctx: Context, creator: User, channel: Channel, request: WebhookRequest
+) -> Lookups:
+    user_ids, channel_ids = message.referenced(request)
+    if channel.type == OPEN and not request.root_id and not user_ids and not channel_ids:
+        return NO_LOOKUPS  # the common case: nothing to check or look up
+    return await _check_and_look_up(ctx, creator, channel, request, user_ids, channel_ids)
+
+
+async def _check_and_look_up(
+    ctx: Context,
+    creator: User,
+    channel: Channel,
+    request: WebhookRequest,
+    user_ids: set[str],
+    channel_ids: set[str],
+) -> Lookups:
+    """Step 8 and the root check, then resolve the Slack ids the message references."""
+    async with ctx.db.connect() as conn:
+        if channel.type != OPEN and not await is_channel_member(conn, creator, channel):
+            raise ForbiddenError(
+                "web.incoming_webhook.permissions.app_error",
+                f"The webhook's creator is not a member of the channel {channel.name!r}.",
+            )
+        await check_root(conn, channel, request.root_id)
+        return await _lookups(conn, user_ids, channel_ids)
+
+
+def _posts(
+    pieces: list[message.Piece], channel: Channel, creator: User, request: WebhookRequest
+) -> list[Post]:
+    now = now_ms()
+    metadata = {"priority": request.priority} if request.priority else {}
+    return [
+        Post(
+            new_time_id(now + i),
+            channel.id,
+            creator.id,
+            piece.message,
+            create_at=now + i,  # distinct, ordered timestamps keep the pieces in order
+            update_at=now + i,
+            root_id=request.root_id,
+            type=piece.type,
+            props=piece.props,
+            metadata=metadata,
+        )
+        for i, piece in enumerate(pieces)
+    ]
+
+
+def invalid_hook() -> BadRequestError:
+    return BadRequestError(
+        "web.incoming_webhook.invalid.app_error",
+        "Invalid webhook: the URL's key is unknown or was deleted.",
+    )
+
+
+async def resolve_key(ctx: Context, key: str, *, address: str = "") -> ResolvedHook:
+    """The hook behind ``key``; unknown keys are answered from memory when asked lately, and an
+    address that keeps trying unknown keys gets 429 instead of database reads."""
+    try:
+        resolved = await ctx.hooks.get(key, lambda k: _load_hook(ctx, k), address=address)
+    except TooManyMissesError as error:
+        raise RateLimitedError(
+            "web.incoming_webhook.rate_limited.app_error",
+            "Too many requests with unknown webhook keys from this address; slow down.",
+            retry_after=max(1, math.ceil(error.retry_after)),
+        ) from None
+    if resolved is None:
+        raise invalid_hook()
+    return resolved
+
+
+async def _load_hook(ctx: Context, key: str) -> ResolvedHook | None:
+    async with ctx.db.connect() as conn:
+        hook = await hook_store.get_hook_by_id(conn, key)
+        if hook is None:
+            hook = await hook_store.get_hook_by_retired_key(conn, key, now=now_ms())
+        if hook is None:
+            return None
+        creator = await user_store.get_user_by_id(conn, hook.user_id)
+        channel = await channel_store.get_channel_by_id(
+            conn, hook.channel_id, include_deleted=False
+        )
+    return ResolvedHook(hook, creator, channel)
+
+
+def channel_not_found(name: str) -> NotFoundError:
+    return NotFoundError(
+        "web.incoming_webhook.channel.app_error", f"Couldn't find the channel {name!r}."
+    )
+
+
+async def target_channel(conn: AsyncConnection, resolved: ResolvedHook, override: str) -> Target:
+    """The override channel, or for ``@user`` that user: the DM with them, not yet created (the
+    user is read once, here, and carried to the DM's creation)."""
+    hook = resolved.hook
+    if override.startswith("@"):
+        user = await user_store.get_user_by_username(conn, override[1:])
+        if user is None or not user.is_active:
+            raise BadRequestError(
+                "web.incoming_webhook.user.app_error", f"Couldn't find the user {override!r}."
+            )
+        if hook.channel_locked:
+            raise _locked(override)
+        return user
+    name = override[1:] if override.startswith("#") else override
+    channel = await channel_store.get_channel_by_name(
+        conn, hook.team_id, name, include_deleted=False
+    )
+    if channel is None:
+        channel = await channel_store.get_channel_by_name(
+            conn, "", _direct_name(name), include_deleted=False
+        )
+    if channel is None:
+        raise channel_not_found(override)
+    if hook.channel_locked and channel.id != hook.channel_id:
+        raise _locked(override)
+    return channel
+
+
+def _direct_name(name: str) -> str:
+    """``a__b`` names the DM of users a and b in either order (stored with the ids sorted)."""
+    first, separator, second = name.partition("__")
+    if separator and is_valid_id(first) and is_valid_id(second):
+        return direct_channel_name(first, second)
+    return name
+
+
+def _locked(override: str) -> ForbiddenError:
+    return ForbiddenError(
+        "web.incoming_webhook.channel_locked.app_error",
+        f"This webhook is locked to its channel and cannot post to {override!r}.",
+    )
+
+
+async def _lookups(conn: AsyncConnection, user_ids: set[str], channel_ids: set[str]) -> Lookups:
+    """What the referenced ids name: usernames, and public channels' names."""
+    ids = sorted(user_ids)[:MAX_USER_LOOKUPS]  # one bounded query; the rest stay <@ID>
+    usernames = {u.id: u.username for u in await user_store.get_users_by_ids(conn, ids)}
+    names: dict[str, str] = {}
+    for channel_id in sorted(channel_ids)[:50]:
+        channel = await channel_store.get_channel_by_id(conn, channel_id, include_deleted=False)
+        if channel is not None and channel.type == OPEN:
+            names[channel_id] = channel.name
+    return Lookups(usernames, names)

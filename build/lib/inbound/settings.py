@@ -1,0 +1,53 @@
+"""Start-up settings: where the database lives, where to listen, who the first admin is.
+
+These come from the environment (``INBOUND_*``) and ``inbound serve`` flags. The runtime settings
+that admins change while the server runs (the Mattermost-shaped config) live in the database; see
+``inbound.config``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/inbound.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8065
+    site_url: str = ""
+    admin_username: str = "admin"
+    admin_password: str = field(default="", repr=False)
+    admin_email: str = "admin@localhost"
+    team_name: str = "main"
+    redis_url: str = ""
+    db_pool_size: int = 10  # PostgreSQL connections kept open per process
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in _FIELDS:
+            raw = env.get(f"INBOUND_{name.upper()}")
+            if raw is not None and raw != "":
+                values[name] = int(raw) if name in _INT_FIELDS else raw
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def public_url(self) -> str:
+        """The address people and senders use: SiteURL when set, else host and port."""
+        if self.site_url:
+            return self.site_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+
+_FIELDS = [f for f in Settings.__dataclass_fields__]
+_INT_FIELDS = frozenset({"port", "db_pool_size"})

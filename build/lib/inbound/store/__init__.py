@@ -1,0 +1,1 @@
+"""All SQL lives here: the schema, the queries per noun, the migrations."""

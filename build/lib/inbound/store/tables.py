@@ -1,0 +1,205 @@
+"""The schema on one screen. Change it only together with a migration in ``migrations/``."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData()
+
+
+def _id(name: str = "id", *, primary_key: bool = True) -> Column[str]:
+    return Column(name, String(26), primary_key=primary_key, nullable=False)
+
+
+def _ms(name: str) -> Column[int]:
+    return Column(name, BigInteger, nullable=False, server_default="0")
+
+
+def _text(name: str, length: int | None = None) -> Column[str]:
+    kind = String(length) if length else Text
+    return Column(name, kind, nullable=False, server_default="")
+
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    _ms("create_at"),
+    _ms("update_at"),
+    _ms("delete_at"),
+    _text("username", 64),
+    _text("email", 128),
+    _text("password_hash", 256),
+    _text("first_name", 64),
+    _text("last_name", 64),
+    _text("nickname", 64),
+    _text("roles", 256),
+    _text("locale", 5),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    _ms("last_failed_at"),
+    UniqueConstraint("username", name="uq_users_username"),
+    UniqueConstraint("email", name="uq_users_email"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    _id(),
+    _text("token", 64),
+    _id("user_id", primary_key=False),
+    _ms("create_at"),
+    _ms("expires_at"),
+    Column("is_access_token", Boolean, nullable=False, server_default="0"),
+    UniqueConstraint("token", name="uq_sessions_token"),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    _id(),
+    _text("token", 64),
+    _id("user_id", primary_key=False),
+    _text("description", 512),
+    Column("is_active", Boolean, nullable=False, server_default="1"),
+    UniqueConstraint("token", name="uq_access_tokens_token"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    _id(),
+    _ms("create_at"),
+    _ms("update_at"),
+    _ms("delete_at"),
+    _text("name", 64),
+    _text("display_name", 64),
+    _text("description", 255),
+    _text("email", 128),
+    _text("type", 1),
+    Column("allow_open_invite", Boolean, nullable=False, server_default="0"),
+    _text("invite_id", 32),
+    UniqueConstraint("name", name="uq_teams_name"),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    _id("team_id"),
+    _id("user_id"),
+    _text("roles", 256),
+    _ms("delete_at"),
+    Index("ix_team_members_user_id", "user_id"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    _id(),
+    _ms("create_at"),
+    _ms("update_at"),
+    _ms("delete_at"),
+    Column("team_id", String(26), nullable=False, server_default=""),
+    _text("type", 1),
+    _text("name", 64),
+    _text("display_name", 64),
+    _text("header", 1024),
+    _text("purpose", 250),
+    Column("creator_id", String(26), nullable=False, server_default=""),
+    _ms("last_post_at"),
+    _ms("total_msg_count"),
+    UniqueConstraint("team_id", "name", name="uq_channels_team_id_name"),
+)
+
+channel_members = Table(
+    "channel_members",
+    metadata,
+    _id("channel_id"),
+    _id("user_id"),
+    _text("roles", 256),
+    _ms("last_viewed_at"),
+    _ms("msg_count"),
+    Column("mention_count", Integer, nullable=False, server_default="0"),
+    _ms("last_update_at"),
+    Index("ix_channel_members_user_id", "user_id"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    _id(),
+    _ms("create_at"),
+    _ms("update_at"),
+    _ms("edit_at"),
+    _ms("delete_at"),
+    _id("user_id", primary_key=False),
+    _id("channel_id", primary_key=False),
+    Column("root_id", String(26), nullable=False, server_default=""),
+    _text("message"),
+    _text("type", 64),
+    _text("props"),
+    _text("hashtags", 1000),
+    Column("is_pinned", Boolean, nullable=False, server_default="0"),
+    _text("metadata"),
+    Index("ix_posts_channel_id_create_at_id", "channel_id", "create_at", "id"),
+    Index("ix_posts_channel_id_update_at", "channel_id", "update_at"),
+    # Most posts are roots: index only replies (queries add ``root_id <> ''`` to use it).
+    Index(
+        "ix_posts_root_id",
+        "root_id",
+        sqlite_where=text("root_id <> ''"),
+        postgresql_where=text("root_id <> ''"),
+    ),
+)
+
+incoming_hooks = Table(
+    "incoming_hooks",
+    metadata,
+    _id(),
+    _ms("create_at"),
+    _ms("update_at"),
+    _ms("delete_at"),
+    _id("user_id", primary_key=False),
+    _id("channel_id", primary_key=False),
+    _id("team_id", primary_key=False),
+    _text("display_name", 64),
+    _text("description", 500),
+    _text("username", 64),
+    _text("icon_url", 1024),
+    Column("channel_locked", Boolean, nullable=False, server_default="0"),
+    _text("message_format", 16),
+    _ms("last_used_at"),
+    Column("rate_limit_per_sec", Integer, nullable=False, server_default="0"),
+    Column("rate_limit_burst", Integer, nullable=False, server_default="0"),
+    Index("ix_incoming_hooks_team_id", "team_id"),
+    Index("ix_incoming_hooks_channel_id", "channel_id"),
+)
+
+# Keys retired by "regenerate": they keep posting to ``hook_id`` until ``expire_at``.
+retired_hook_keys = Table(
+    "retired_hook_keys",
+    metadata,
+    _id("key"),
+    _id("hook_id", primary_key=False),
+    _ms("expire_at"),
+)
+
+config = Table(
+    "config",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _text("value"),
+    _ms("update_at"),
+)

@@ -1,0 +1,190 @@
+"""What one group commit of posts writes, and the SQL its rows bind to.
+
+A ``WritePlan`` is built from the messages of one group commit: the post rows, and the
+counters those posts move summed per channel, member and hook. Its statements are SQLAlchemy
+Core built from ``tables``, compiled once per dialect into the raw driver's paramstyle (the
+writer runs them on sqlite3 or asyncpg directly: SQLAlchemy costs several times more per row on
+the one write path every post takes). Each row list of the plan binds, in order, the
+parameters of one statement; ``statements`` checks that when it compiles them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import asyncpg
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import BindParameter
+
+from inbound.models import Post
+from inbound.store.posts import post_values
+from inbound.store.tables import channel_members, channels, incoming_hooks, posts
+
+Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member ids
+
+
+class Message(Protocol):
+    """The posts of one message and the counters they move (the writer's ``PostBatch``)."""
+
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def posts(self) -> Sequence[Post]: ...
+    @property
+    def last_post_at(self) -> int: ...
+    @property
+    def mentioned_user_ids(self) -> Sequence[str]: ...
+    @property
+    def mention_everyone(self) -> bool: ...  # every member but exclude_from_mentions
+    @property
+    def exclude_from_mentions(self) -> str: ...
+    @property
+    def viewed_by(self) -> str: ...
+    @property
+    def hook_id(self) -> str: ...
+
+
+@dataclass
+class WritePlan:
+    """The rows of one group commit, each list in its statement's parameter order; counters
+    are summed, so a burst into one channel updates its row once."""
+
+    posts: list[tuple[Any, ...]] = field(default_factory=list)
+    channels: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → (count, last_post_at)
+    mentions: list[tuple[int, int, str, str]] = field(
+        default_factory=list
+    )  # count, at, channel, user
+    everyone: dict[tuple[str, str], tuple[int, int]] = field(
+        default_factory=dict
+    )  # (channel, excluded) → (count, at): @channel/@all/@here, summed per channel
+    viewed: list[tuple[str, int, int, str, str]] = field(default_factory=list)
+    hooks: dict[str, int] = field(default_factory=dict)  # id → last used at
+
+    @classmethod
+    def of(cls, messages: Sequence[Message]) -> WritePlan:
+        plan = cls()
+        for message in messages:
+            plan.add(message)
+        return plan
+
+    def add(self, message: Message) -> None:
+        """Add one message's rows; its counters are summed with the plan's."""
+        channel_id, count, at = message.channel_id, len(message.posts), message.last_post_at
+        self.posts.extend(post_values(p) for p in message.posts)
+        total, latest = self.channels.get(channel_id, (0, 0))
+        self.channels[channel_id] = (total + count, max(latest, at))
+        named = message.mentioned_user_ids
+        if message.mention_everyone:
+            key = (channel_id, message.exclude_from_mentions)
+            n, latest = self.everyone.get(key, (0, 0))
+            self.everyone[key] = (n + count, max(latest, at))
+            # @channel already counts every member but the excluded one, once per message
+            named = [u for u in named if u == message.exclude_from_mentions]
+        self.mentions.extend((count, at, channel_id, u) for u in named)
+        if message.viewed_by:
+            self.viewed.append((channel_id, at, at, channel_id, message.viewed_by))
+        if message.hook_id:
+            self.hooks[message.hook_id] = max(self.hooks.get(message.hook_id, 0), at)
+
+    def channel_rows(self) -> list[tuple[int, int, str]]:
+        """``bump_channel`` rows, in id order (one lock order for concurrent commits)."""
+        return [(n, at, cid) for cid, (n, at) in sorted(self.channels.items())]
+
+    def hook_rows(self) -> list[tuple[int, str, int]]:
+        return [(at, hook_id, at) for hook_id, at in sorted(self.hooks.items())]
+
+
+class Statements(NamedTuple):
+    """The plan's SQL in one driver's paramstyle (``?`` for sqlite3, ``$n`` for asyncpg)."""
+
+    insert_post: str
+    bump_channel: str
+    mention: str
+    mention_all: str  # RETURNING the members it notified
+    viewed: str
+    touch_hook: str
+
+
+_AT: BindParameter[Any] = bindparam("at")
+_COUNT: BindParameter[Any] = bindparam("count")
+_CHANNEL: BindParameter[Any] = bindparam("channel")
+_USER: BindParameter[Any] = bindparam("user")
+Bound = tuple[Any, tuple[str, ...]]  # a statement and the parameter order its rows bind
+
+
+def _bump_channel(greatest: Any) -> Bound:
+    total, last = channels.c.total_msg_count, channels.c.last_post_at
+    stmt = update(channels).ordered_values((total, total + _COUNT), (last, greatest(last, _AT)))
+    return stmt.where(channels.c.id == _CHANNEL), ("count", "at", "channel")
+
+
+def _mentioned() -> Any:
+    member = channel_members.c
+    return update(channel_members).ordered_values(
+        (member.mention_count, member.mention_count + _COUNT), (member.last_update_at, _AT)
+    )
+
+
+def _mention() -> Bound:
+    member = channel_members.c
+    stmt = _mentioned().where(member.channel_id == _CHANNEL, member.user_id == _USER)
+    return stmt, ("count", "at", "channel", "user")
+
+
+def _mention_all() -> Bound:
+    member = channel_members.c
+    excluded = member.user_id != bindparam("excluded")
+    stmt = _mentioned().where(member.channel_id == _CHANNEL, excluded).returning(member.user_id)
+    return stmt, ("count", "at", "channel", "excluded")
+
+
+def _viewed() -> Bound:
+    member = channel_members.c
+    total = select(channels.c.total_msg_count).where(channels.c.id == bindparam("total_of"))
+    stmt = update(channel_members).ordered_values(
+        (member.msg_count, total.scalar_subquery()),
+        (member.mention_count, literal_column("0")),
+        (member.last_viewed_at, _AT),
+        (member.last_update_at, bindparam("updated_at")),
+    )
+    stmt = stmt.where(member.channel_id == _CHANNEL, member.user_id == _USER)
+    return stmt, ("total_of", "at", "updated_at", "channel", "user")
+
+
+def _touch_hook() -> Bound:
+    hook = incoming_hooks.c
+    stmt = update(incoming_hooks).values(last_used_at=_AT)
+    stmt = stmt.where(hook.id == bindparam("hook"), hook.last_used_at < bindparam("before"))
+    return stmt, ("at", "hook", "before")
+
+
+def _compile(stmt: Any, order: tuple[str, ...], dialect: Dialect) -> str:
+    compiled = stmt.compile(dialect=dialect)
+    if tuple(compiled.positiontup or ()) != order:  # the plan's rows would bind wrongly
+        raise RuntimeError(f"parameters {compiled.positiontup} are not {order}: {compiled}")
+    return str(compiled)
+
+
+@functools.cache
+def statements(backend: str) -> Statements:
+    """The plan's statements for ``"sqlite"`` (sqlite3) or ``"postgresql"`` (asyncpg)."""
+    dialect: Dialect
+    greatest: Any
+    if backend == "sqlite":
+        dialect, greatest = sqlite.dialect(paramstyle="qmark"), func.max  # max(a, b) is scalar
+    else:
+        dialect, greatest = asyncpg.dialect(), func.greatest  # $1, $2, …
+    bound = (
+        (posts.insert(), tuple(c.name for c in posts.c)),
+        _bump_channel(greatest),
+        _mention(),
+        _mention_all(),
+        _viewed(),
+        _touch_hook(),
+    )
+    return Statements(*(_compile(stmt, order, dialect) for stmt, order in bound))

@@ -1,0 +1,1 @@
+"""Thin HTTP: decode, call one service function, encode."""

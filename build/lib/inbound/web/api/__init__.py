@@ -1,0 +1,1 @@
+"""Mattermost API v4 endpoints under ``/api/v4``."""

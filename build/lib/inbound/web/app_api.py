@@ -1,0 +1,61 @@
+"""``/web/api``: JSON the web app needs beyond API v4 (sidebar badges, posts as HTML)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from inbound.web import views
+from inbound.web.api.deps import ContextDep, CurrentUser, path_id
+from inbound.web.responses import json_response
+
+router = APIRouter(prefix="/web/api")
+
+
+@router.get("/teams/{team_name}/sidebar")
+async def sidebar(team_name: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    return json_response(await views.sidebar(ctx, actor, team_name))
+
+
+@router.get("/channels/{channel_id}/posts")
+async def channel_posts(
+    channel_id: str,
+    actor: CurrentUser,
+    ctx: ContextDep,
+    team: str = "",
+    before: str = "",
+    per_page: int = 60,
+) -> Response:
+    page = await views.channel_page(
+        ctx,
+        actor,
+        path_id(channel_id, "channel_id"),
+        team_name=team,
+        before=path_id(before, "before") if before else "",
+        per_page=per_page,
+    )
+    return json_response(page)
+
+
+@router.get("/posts/{post_id}")
+async def one_post(
+    post_id: str,
+    actor: CurrentUser,
+    ctx: ContextDep,
+    team: str = "",
+) -> Response:
+    return json_response(
+        await views.one_post(ctx, actor, path_id(post_id, "post_id"), team_name=team)
+    )
+
+
+@router.get("/posts/{post_id}/thread")
+async def thread(
+    post_id: str,
+    actor: CurrentUser,
+    ctx: ContextDep,
+    team: str = "",
+) -> Response:
+    return json_response(
+        await views.thread(ctx, actor, path_id(post_id, "post_id"), team_name=team)
+    )

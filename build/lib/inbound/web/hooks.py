@@ -1,0 +1,157 @@
+"""``POST /hooks/{key}``: a raw ASGI handler in front of the framework (decode → receive → ok).
+
+No per-request dependency injection, no body models: this is the hot path. The body is read
+only up to ``MaximumPayloadSizeBytes``; beyond that the answer is 413 without reading on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from functools import partial
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from inbound.errors import AppError, PayloadTooLargeError, RetryLaterError, UriTooLongError
+from inbound.runtime import Runtime
+from inbound.services.receive import receive
+from inbound.web.deadlines import Deadlines
+from inbound.webhooks.decode import decode
+
+log = logging.getLogger(__name__)
+PREFIX = "/hooks/"
+MAX_URL_BYTES = 2048
+LARGE_BODY_BYTES = 32 * 1024  # above this, decoding and translation run off the event loop
+MAX_WAIT_SECONDS = 10.0  # reliability.md: never a hang past 10 s, whatever QueryTimeout says
+KEY = re.compile(r"[A-Za-z0-9]+")
+NOSNIFF = (b"x-content-type-options", b"nosniff")  # on every answer, this one's too
+OK_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", b"2"),
+    NOSNIFF,
+]
+JSON_TYPE = (b"content-type", b"application/json")
+
+
+class ClientGoneError(Exception):
+    """The sender disconnected before the body arrived: nothing to answer."""
+
+
+class HookEndpoint:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.ctx = runtime.context
+        self.deadlines = Deadlines()
+
+    async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status, error_id = await self._handle(scope, receive_, send)
+        if status:
+            self.runtime.metrics.hook_answered(status, error_id, time.perf_counter() - started)
+
+    async def _handle(self, scope: Scope, receive_: Receive, send: Send) -> tuple[int, str]:
+        """Answer one request; return its status and error id (0 when the sender left)."""
+        request_id = str(scope.get("request_id", ""))
+        try:
+            key = self._key(scope)
+            headers = dict(scope["headers"])
+            body = await self._body(headers.get(b"content-length"), receive_)
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            query = scope.get("query_string", b"")
+            large = len(body) > LARGE_BODY_BYTES
+            if large:  # linear, but ~1 ms per 3 KB in the worst case: not on the event loop
+                request = await self.ctx.off_loop(partial(decode, body, content_type, query))
+            else:
+                request = decode(body, content_type, query)
+            work = receive(self.ctx, key, request, address=_address(scope), large=large)
+            await self.deadlines.run(work, seconds=self._deadline())
+        except ClientGoneError:
+            return 0, ""
+        except AppError as error:
+            await _send_error(send, error, request_id)
+            return error.status, error.error_id
+        except Exception as error:
+            failure = self.runtime.failures.classify(error, request_id)
+            await _send_error(send, failure, request_id)
+            return failure.status, failure.error_id
+        answer = [*OK_HEADERS, (b"x-request-id", request_id.encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": answer})
+        await send({"type": "http.response.body", "body": b"ok"})
+        return 200, ""
+
+    def _deadline(self) -> float:
+        """How long the rules and the commit may take before the sender hears 503."""
+        return min(self.ctx.config.sql.query_timeout, MAX_WAIT_SECONDS)
+
+    def _key(self, scope: Scope) -> str:
+        raw = scope.get("raw_path") or scope["path"].encode()
+        if len(raw) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
+            raise UriTooLongError(
+                "web.incoming_webhook.uri_too_long.app_error", "The request URL is too long."
+            )
+        return str(scope["path"][len(PREFIX) :])
+
+    async def _body(self, declared: bytes | None, receive_: Receive) -> bytes:
+        limit = self.ctx.config.service.maximum_payload_size_bytes
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive_()
+            if message["type"] == "http.disconnect":
+                raise ClientGoneError
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        "web.incoming_webhook.too_large.app_error",
+        f"The request body is larger than the {limit}-byte limit (ServiceSettings.MaximumPayloadSizeBytes).",
+    )
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
+def is_hook_path(path: str) -> bool:
+    return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
+
+
+async def _send_error(send: Send, error: AppError, request_id: str) -> None:
+    extra = []
+    if isinstance(error, RetryLaterError):
+        extra.append((b"retry-after", str(error.retry_after).encode()))
+    body = orjson.dumps(error.to_dict(request_id))
+    await _send(send, error.status, body, JSON_TYPE, request_id, extra=extra)
+
+
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: tuple[bytes, bytes],
+    request_id: str,
+    *,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = [
+        content_type,
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+        NOSNIFF,
+        *(extra or ()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,93 @@
+import { api, h, state } from "./core.js";
+import { decorate, fill, postElement, posts } from "./posts.js";
+import { channelHeader, layout, renderSidebar } from "./shell.js";
+
+async function loadOlder(list) {
+  if (!state.hasMore || list.dataset.loading) return;
+  list.dataset.loading = "1";
+  const before = posts(list)[0]?.post.id;
+  if (!before) { delete list.dataset.loading; return; }
+  const page = await api("GET", `/web/api/channels/${state.channel.id}/posts?team=${state.team.name}&per_page=60&before=${before}`);
+  const height = list.scrollHeight;
+  list.prepend(...page.posts.slice().reverse().map((p) => postElement(p)));
+  decorate(list); // grouping and day separators across the seam
+  list.scrollTop += list.scrollHeight - height;
+  state.hasMore = page.has_more;
+  delete list.dataset.loading;
+}
+
+export async function markViewed(channelId) {
+  await api("POST", "/api/v4/channels/members/me/view", { channel_id: channelId });
+  const c = state.channels.find((x) => x.id === channelId);
+  if (c) { c.unread = 0; c.mentions = 0; }
+}
+
+export function composer(onSend, label) {
+  const box = h("textarea", { "aria-label": label, placeholder: label, rows: 2 });
+  box.addEventListener("keydown", async (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      const message = box.value.trim();
+      if (!message) return;
+      box.disabled = true;
+      try { await onSend(message); box.value = ""; } catch (err) { alert(err.message); }
+      box.disabled = false;
+      box.focus();
+    }
+  });
+  return h("div", { class: "composer" }, box);
+}
+
+export async function showChannel(channel, highlight) {
+  state.channel = channel;
+  state.thread = null;
+  const list = h("div", { class: "posts", role: "log", "aria-label": `Messages in ${channel.display_name}`, tabindex: "0" }, h("p", { class: "loading" }, "Loading…"));
+  const center = h("main", { class: "center" },
+    channelHeader(channel),
+    list,
+    composer((message) => api("POST", "/api/v4/posts", { channel_id: channel.id, message }), `Write to ${channel.display_name}`));
+  layout(center);
+  const page = await api("GET", `/web/api/channels/${channel.id}/posts?team=${state.team.name}&per_page=60`);
+  state.hasMore = page.has_more;
+  // the "New Messages" line: above the first post of someone else newer than the reader's
+  // last visit as it was before this one (the server reads it before we mark the channel viewed)
+  fill(list, page.posts.slice().reverse(), { inThread: false, lastViewedAt: page.last_viewed_at });
+  const line = list.querySelector(".new-messages");
+  if (line && !highlight) line.scrollIntoView({ block: "start" });
+  else list.scrollTop = list.scrollHeight;
+  list.addEventListener("scroll", () => { if (list.scrollTop < 80) loadOlder(list); });
+  if (highlight) {
+    const target = document.getElementById(`post-${highlight}`);
+    if (target) { target.classList.add("highlight"); target.scrollIntoView({ block: "center" }); }
+  }
+  await markViewed(channel.id);
+  document.querySelector(".sidebar").replaceWith(renderSidebar());
+}
+
+export async function openThread(rootId) {
+  const data = await api("GET", `/web/api/posts/${rootId}/thread?team=${state.team.name}`);
+  state.thread = rootId;
+  const list = h("div", { class: "posts", role: "log", "aria-label": "Thread" });
+  fill(list, data.posts, { inThread: true });
+  const channel = state.channel;
+  const where = channel ? (channel.type === "D" ? "@ " : channel.type === "P" ? "🔒 " : "# ") + channel.display_name : "";
+  const panel = h("aside", { class: "thread", "aria-label": "Thread" },
+    h("header", {},
+      h("div", { class: "thread-title" }, h("strong", {}, "Thread"), where ? h("span", { class: "thread-channel" }, where) : null),
+      h("button", { type: "button", class: "close", "aria-label": "Close thread", onclick: closeThread }, "✕")),
+    list,
+    composer((message) => api("POST", "/api/v4/posts", { channel_id: state.channel.id, message, root_id: rootId }), "Reply"));
+  const root = document.querySelector(".layout");
+  root.querySelector(".thread")?.remove();
+  root.classList.add("with-thread");
+  root.append(panel);
+  list.scrollTop = list.scrollHeight;
+  if (matchMedia("(hover: hover) and (min-width: 701px)").matches) panel.querySelector(".composer textarea").focus();
+}
+
+export function closeThread() {
+  state.thread = null;
+  const root = document.querySelector(".layout");
+  root.querySelector(".thread")?.remove();
+  root.classList.remove("with-thread");
+}
