@@ -89,7 +89,9 @@ def _post_all(live: LiveServer) -> None:
     team = http.call("GET", "/api/v4/teams/name/main")
     town = http.call("GET", f"/api/v4/teams/{team['id']}/channels/name/town-square")
     hook = http.call("POST", "/api/v4/hooks/incoming", {"channel_id": town["id"]})
-    bodies = [*SEED, BLOCKS] + [_payload(name) for name in REAL if (PAYLOADS / f"{name}.json").exists()]
+    bodies = [*SEED, BLOCKS] + [
+        _payload(name) for name in REAL if (PAYLOADS / f"{name}.json").exists()
+    ]
     for body in bodies:
         response = httpx.post(f"{live.url}/hooks/{hook['id']}", json=body)
         assert response.text == "ok", (body, response.text)
@@ -129,9 +131,10 @@ def test_messages_render_as_mattermost_draws_them(
     ]
     table = page.locator(".post-body table", has_text="Tests Run")
     assert table.locator("th.align-center").inner_text() == "Tests Run"
-    assert table.locator("td.align-center").first.evaluate(
-        "e => getComputedStyle(e).textAlign"
-    ) == "center"
+    assert (
+        table.locator("td.align-center").first.evaluate("e => getComputedStyle(e).textAlign")
+        == "center"
+    )
     # only the colour bar gets a style, set by core.js from the checked data-color
     assert page.locator(".post-body [style]:not(.attachment-body)").count() == 0
     link = page.locator(".post-body a", has_text="here")
