@@ -1,8 +1,9 @@
-"""Slack attachments and Block Kit → safe HTML, laid out as Mattermost draws them.
+"""Slack attachments → safe HTML, laid out as Mattermost draws them (Block Kit: ``render.blocks``).
 
-Every URL passes ``safe_url`` (http/https only for images and links), every text is escaped or
-rendered through the sanitising Markdown renderer, and a colour is only ever ``good``,
-``warning``, ``danger`` or a validated hex value carried in ``data-color``.
+Every URL passes ``safe_url`` (http/https only for images and links), every text is translated
+from Slack markup and rendered through the sanitising Markdown renderer, a colour is only ever
+``good``, ``warning``, ``danger`` or a validated hex value carried in ``data-color``, and the
+whole passes ``clean_layout``.
 """
 
 from __future__ import annotations
