@@ -63,7 +63,7 @@ def test_full_attachment_layout() -> None:
         'class="attachment-field field-long"',
         'class="attachment-image" src="https://i/x.png"',
         'class="attachment-thumb" src="https://i/t.png"',
-        "<span>F</span>",
+        '<span class="footer-text">F</span>',
         '<time datetime="2023-11-14T22:13:20+00:00"',
     ):
         assert piece in html

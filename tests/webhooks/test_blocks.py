@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from inbound.webhooks.blocks import blocks_to_markdown
 
 
@@ -30,7 +32,7 @@ def test_header_section_divider_image_context() -> None:
     )
     assert (
         text
-        == "### Deploy\n\n**done** @here\n\n---\n\n**CPU**\n![graph](https://x/i.png)\n\nby ci · now"
+        == "### Deploy\n\n**done** @here\n\n---\n\n**CPU**\n![graph](<https://x/i.png>)\n\nby ci · now"
     )
 
 
@@ -46,16 +48,79 @@ def test_section_fields_and_accessories() -> None:
             },
         }
     )
-    assert text == "**A**\n1\nB\n\n[Open](https://x)"
+    assert text == "**A**\n1\nB\n\n[Open](<https://x>)"
 
 
-def test_interactive_blocks_are_dropped() -> None:
-    assert (
-        render(
-            {"type": "actions", "elements": [{"type": "button"}]}, {"type": "input", "label": {}}
-        )
-        == ""
-    )
+@pytest.mark.parametrize(
+    ("element", "markdown"),
+    [
+        (
+            {"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": "https://x"},
+            "[Open](<https://x>)",
+        ),
+        (
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Go"},
+                "url": "https://x/${{ a }}",
+            },
+            "[Go](<https://x/${{ a }}>)",
+        ),
+        ({"type": "button", "text": {"type": "plain_text", "text": "Approve"}}, "\\[Approve\\]"),
+        (
+            {"type": "button", "text": {"type": "plain_text", "text": "x"}, "url": "javascript:x"},
+            "\\[x\\]",
+        ),
+        ({"type": "button"}, "\\[Button\\]"),
+        (
+            {"type": "static_select", "placeholder": {"type": "plain_text", "text": "Pick"}},
+            "\\[Pick ▾\\]",
+        ),
+        (
+            {"type": "overflow", "options": [{"text": {"type": "plain_text", "text": "Edit"}}]},
+            "\\[Edit ▾\\]",
+        ),
+        ({"type": "datepicker", "initial_date": "2024-05-01"}, "\\[2024\\-05\\-01 ▾\\]"),
+        ({"type": "users_select"}, "\\[Choose… ▾\\]"),
+        ({"type": "unknown_widget"}, ""),
+    ],
+    ids=[
+        "button-url",
+        "button-url-with-spaces",
+        "button-inactive",
+        "button-unsafe-url",
+        "button-no-text",
+        "menu-placeholder",
+        "overflow-first-option",
+        "datepicker",
+        "menu-nothing",
+        "unknown",
+    ],
+)
+def test_controls_are_shown_never_dropped(element: dict, markdown: str) -> None:  # type: ignore[type-arg]
+    assert render({"type": "actions", "elements": [element]}) == markdown
+    accessory = render({"type": "section", "accessory": element})
+    assert accessory == markdown
+
+
+def test_input_blocks_are_dropped() -> None:
+    assert render({"type": "input", "label": {}}) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "markdown"),
+    [
+        ("*not bold*", "\\*not bold\\*"),
+        ("# not a heading", "\\# not a heading"),
+        ("1. not a list", "1\\. not a list"),
+        ("<https://x|y>", "\\<https://x\\|y\\>"),
+        ("hi :tada: @ann", "hi :tada: @ann"),
+    ],
+    ids=["emphasis", "heading", "list", "slack-link", "emoji-and-mention-kept"],
+)
+def test_plain_text_is_not_markdown(text: str, markdown: str) -> None:
+    section = {"type": "section", "text": {"type": "plain_text", "text": text}}
+    assert render(section) == markdown
 
 
 def test_rich_text() -> None:
@@ -94,7 +159,7 @@ def test_rich_text() -> None:
     )
     assert (
         text
-        == "Hi **bold**[link](https://x):tada:@here\n\n1. one\n2. two\n\n```\ncode\n```\n\n> quoted"
+        == "Hi **bold**[link](<https://x>):tada:@here\n\n1. one\n2. two\n\n```\ncode\n```\n\n> quoted"
     )
 
 

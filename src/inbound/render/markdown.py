@@ -1,7 +1,8 @@
 """Mattermost-style Markdown → safe HTML.
 
-markdown-it-py (CommonMark + GFM tables, strikethrough, autolinks) renders; raw HTML in a message
-is escaped, never passed through; Pygments highlights fenced code; text runs get emoji
+markdown-it-py (CommonMark + GFM tables, strikethrough, autolinks) renders; as in Mattermost, every
+newline of a paragraph is a line break (not in code), and a table column's alignment is a class
+(``align-center``…: the page's CSP allows no inline style); raw HTML in a message is escaped; Pygments highlights fenced code; text runs get emoji
 shortcodes, ``@mentions`` and ``~channel`` links; nh3 sanitises the result as a last line of
 defence, so only http(s)/mailto links and http(s) images survive.
 """
@@ -65,10 +66,11 @@ ATTRIBUTES = {
     "code": {"class"},
     "div": {"class"},
     "pre": {"class"},
-    "td": {"align"},
-    "th": {"align"},
     "ol": {"start"},
 }
+ALIGNMENTS = {"left", "center", "right"}
+# td/th may carry only these classes (nh3 wants them here, not in ATTRIBUTES)
+CLASSES = {cell: {f"align-{side}" for side in ALIGNMENTS} for cell in ("td", "th")}
 URL_SCHEMES = {"http", "https", "mailto"}
 _SHORTCODE = re.compile(r":([a-z0-9_+\-]+):")
 _MENTION = re.compile(r"(?<![\w@/])@([a-z0-9.\-_]+[a-z0-9_])", re.IGNORECASE)
@@ -99,7 +101,13 @@ def _highlight(code: str, lang: str, _attrs: Any) -> str:
 def _parser() -> MarkdownIt:
     md = MarkdownIt(
         "commonmark",
-        {"html": False, "linkify": True, "typographer": False, "highlight": _highlight},
+        {
+            "html": False,
+            "breaks": True,
+            "linkify": True,
+            "typographer": False,
+            "highlight": _highlight,
+        },
     )
     md.enable(["table", "strikethrough", "linkify"])
     return md
@@ -146,17 +154,25 @@ def _text_html(text: str, viewer: Viewer) -> str:
     return _CHANNEL.sub(channel, _MENTION.sub(mention, escaped))
 
 
-def _render(md: MarkdownIt, tokens: Sequence[Token], viewer: Viewer) -> str:
+_LINK_TOKENS = {"link_open": 1, "link_close": -1}
+
+
+def _render(md: MarkdownIt, tokens: Sequence[Token], viewer: Viewer, *, links: bool = True) -> str:
     """Render tokens with markdown-it's own rules, except plain text outside links, which gets
-    emoji, mentions and channel links (code spans and blocks are other token types)."""
+    emoji, mentions and channel links (code spans and blocks are other token types). Without
+    ``links``, a link is drawn as its text (for text that sits inside a link already)."""
     renderer = cast(RendererHTML, md.renderer)
     listed = list(tokens)
     out = []
     inside_link = 0
     for index, token in enumerate(listed):
-        inside_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        inside_link += _LINK_TOKENS.get(token.type, 0)
+        if token.type in ("th_open", "td_open"):
+            _align_by_class(token)
+        if token.type in _LINK_TOKENS and not links:
+            continue
         if token.type == "inline" and token.children is not None:
-            out.append(_render(md, token.children, viewer))
+            out.append(_render(md, token.children, viewer, links=links))
         elif token.type == "text" and not inside_link:
             out.append(_text_html(token.content, viewer))
         elif token.type in renderer.rules:
@@ -164,6 +180,14 @@ def _render(md: MarkdownIt, tokens: Sequence[Token], viewer: Viewer) -> str:
         else:
             out.append(renderer.renderToken(listed, index, md.options, {}))
     return "".join(out)
+
+
+def _align_by_class(cell: Token) -> None:
+    """markdown-it aligns a column with ``style="text-align:…"``: make it ``class="align-…"``."""
+    style = str(cell.attrs.pop("style", ""))
+    side = style.removeprefix("text-align:")
+    if side in ALIGNMENTS:
+        cell.attrSet("class", f"align-{side}")
 
 
 def render_markdown(text: str, viewer: Viewer = Viewer()) -> str:
@@ -174,15 +198,27 @@ def render_markdown(text: str, viewer: Viewer = Viewer()) -> str:
     return sanitize(_render(md, md.parse(text), viewer))
 
 
+def render_inline(text: str, viewer: Viewer = Viewer(), *, links: bool = True) -> str:
+    """Safe HTML for one line of an attachment (a title, an author, a footer): emphasis, code,
+    links, emoji and mentions, but no blocks (a "# " or "- " stays text)."""
+    if not text:
+        return ""
+    md = _parser()
+    return sanitize(_render(md, md.parseInline(text), viewer, links=links))
+
+
+_cleaner = nh3.Cleaner(
+    tags=TAGS,
+    attributes=ATTRIBUTES,
+    allowed_classes=CLASSES,
+    url_schemes=URL_SCHEMES,
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+
+
 def sanitize(markup: str) -> str:
-    return nh3.clean(
-        markup,
-        tags=TAGS,
-        attributes=ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
+    return _cleaner.clean(markup)
 
 
 def safe_url(url: str, *, schemes: frozenset[str] = frozenset({"http", "https", "mailto"})) -> str:
