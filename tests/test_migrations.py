@@ -8,12 +8,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
+from inbound.store.search import include_name
 from inbound.store.tables import metadata
 
 
 def test_migrated_schema_matches_tables(sqlite_template: Path) -> None:
     engine = create_engine(f"sqlite:///{sqlite_template}")
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
