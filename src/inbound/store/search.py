@@ -6,13 +6,16 @@ answers on both databases, and a ``word*`` prefix covers plurals):
 
 - SQLite: FTS5 ``post_search`` over ``posts.message`` and ``posts.search_text`` with the
   ``unicode61`` tokenizer (diacritics kept, as PostgreSQL keeps them), external content (no
-  second copy of the text) and no column sizes (no ranking: results are newest first). Triggers
-  on ``posts`` keep it, so the post writer, the API and any other writer index a post in the
-  transaction that writes it. Its rowids are ``posts``' rowids: insertion order, so
+  second copy of the text) and no column sizes (no ranking: results are newest first). Every
+  write of a post's text updates it in the same transaction: the post writer
+  (``SQLITE_INDEX_POST``) and ``reindex_post`` for edits; soft deletes leave it (searches skip
+  deleted posts), so nothing in inbound hard-deletes posts without telling the index. Its
+  rowids are ``posts``' rowids: insertion order, so
   ``ORDER BY rowid DESC`` is newest first and lets FTS5 stop after a page (a word in every one
   of a million posts still answers at once). ``VACUUM`` keeps these rowids (SQLite copies the
   table as it is); if they ever move, ``INSERT INTO post_search(post_search) VALUES('rebuild')``.
-- PostgreSQL: ``posts.search_vector``, generated from the same two columns with every run of
+- PostgreSQL: ``posts.search_vector``, a stored generated column (PostgreSQL keeps it with the
+  row, whoever writes it) from the same two columns with every run of
   other characters made a space (so ``grafana.example.com/d/x`` is words, not one host token),
   ``to_tsvector('simple', …)``, and a GIN index.
 """
@@ -34,25 +37,16 @@ from inbound.store.tables import posts
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE post_search USING fts5(message, search_text, content='posts', "
     "columnsize=0, tokenize='unicode61 remove_diacritics 0')",
-    "CREATE TRIGGER posts_search_insert AFTER INSERT ON posts BEGIN "
-    "INSERT INTO post_search(rowid, message, search_text) "
-    "VALUES (new.rowid, new.message, new.search_text); END",
-    "CREATE TRIGGER posts_search_update AFTER UPDATE OF message, search_text ON posts BEGIN "
-    "INSERT INTO post_search(post_search, rowid, message, search_text) "
-    "VALUES ('delete', old.rowid, old.message, old.search_text); "
-    "INSERT INTO post_search(rowid, message, search_text) "
-    "VALUES (new.rowid, new.message, new.search_text); END",
-    "CREATE TRIGGER posts_search_delete AFTER DELETE ON posts BEGIN "
-    "INSERT INTO post_search(post_search, rowid, message, search_text) "
-    "VALUES ('delete', old.rowid, old.message, old.search_text); END",
     "INSERT INTO post_search(post_search) VALUES ('rebuild')",
 )
-SQLITE_DROP = (
-    "DROP TRIGGER posts_search_insert",
-    "DROP TRIGGER posts_search_update",
-    "DROP TRIGGER posts_search_delete",
-    "DROP TABLE post_search",
+# The post writer's statement, one row per new post: (id, message, search_text). Not a trigger:
+# FTS5 flushes its pending terms at every statement savepoint, so a trigger into it costs a new
+# index segment per row (~35 µs); an executemany after the posts' costs ~3 µs plus the text.
+SQLITE_INDEX_POST = (
+    "INSERT INTO post_search(rowid, message, search_text) "
+    "VALUES ((SELECT rowid FROM posts WHERE id = ?), ?, ?)"
 )
+SQLITE_DROP = ("DROP TABLE post_search",)
 PG_DDL = (
     "ALTER TABLE posts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
     "(to_tsvector('simple'::regconfig, "
@@ -196,6 +190,34 @@ def _statement(query: PostQuery, dialect: str) -> Any:
     vector: Any = literal_column("posts.search_vector")
     matched = vector.op("@@")(func.to_tsquery(literal_column("'simple'"), ts_query(query)))
     return _by_channel(query, [*where, matched])
+
+
+_FTS_COLUMNS = f"{INDEX_TABLE}(rowid, message, search_text)"
+
+
+async def unindex_post(conn: AsyncConnection, post_id: str) -> None:
+    """Before a post's text changes (SQLite): take its terms out of the index. External
+    content indexes are told the old text, which is still in the row."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(
+            text(
+                f"INSERT INTO {INDEX_TABLE}({INDEX_TABLE}, rowid, message, search_text) "
+                "SELECT 'delete', rowid, message, search_text FROM posts WHERE id = :id"
+            ),
+            {"id": post_id},
+        )
+
+
+async def index_post(conn: AsyncConnection, post_id: str) -> None:
+    """After a post's text changed (SQLite): index the text now in the row."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(
+            text(
+                f"INSERT INTO {_FTS_COLUMNS} "
+                "SELECT rowid, message, search_text FROM posts WHERE id = :id"
+            ),
+            {"id": post_id},
+        )
 
 
 async def search_posts(conn: AsyncConnection, query: PostQuery) -> list[Post]:

@@ -1,7 +1,7 @@
 """Search: ``posts.search_text`` (attachment and Block Kit text) and the full-text indexes.
 
 SQLite: ``post_search``, an FTS5 table over ``posts`` (external content: it stores no copy of
-the text) kept by triggers, so every write of a post indexes it in that write's transaction.
+the text), written by whatever writes a post's text, in that write's transaction.
 PostgreSQL: ``posts.search_vector``, a generated ``tsvector`` column, and its GIN index. Both
 split text into runs of letters and digits, lowercased, without stemming (see
 ``store/search.py``). Existing posts are indexed here: their ``search_text`` first, then the
