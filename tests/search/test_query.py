@@ -50,7 +50,7 @@ def words(*texts: str) -> tuple[Term, ...]:
         pytest.param(
             "from: bob x", SearchParams(terms=words("x"), from_users=("bob",)), id="from-space"
         ),
-        pytest.param("from:", SearchParams(), id="from-without-value"),
+        pytest.param("from:", SearchParams(terms=words("from")), id="flag-without-value-is-a-word"),
         pytest.param("-from:bob", SearchParams(excluded_users=("bob",)), id="not-from"),
         pytest.param("in:~ops", SearchParams(in_channels=("ops",)), id="in"),
         pytest.param("channel:ops", SearchParams(in_channels=("ops",)), id="channel"),
@@ -75,7 +75,7 @@ def words(*texts: str) -> tuple[Term, ...]:
         pytest.param("on:yesterday", SearchParams(impossible=True), id="not-a-date"),
         pytest.param(
             "after:2024-01-01 after:2024-01-03",
-            SearchParams(created_from=DAY + 4 * DAY_MS),
+            SearchParams(created_from=DAY + 3 * DAY_MS),
             id="latest-after-wins",
         ),
         pytest.param(
@@ -165,7 +165,7 @@ def test_grammar_characters_never_raise(text: str) -> None:
     ids=["quotes", "dashes", "flags", "one-word", "hyphens", "parens", "neg-quotes", "spaces", "é"],
 )
 def test_a_64_kb_hostile_string_parses_fast(hostile: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()  # CPU: the machine may be busy with other work
     params = parse(hostile)
-    assert time.perf_counter() - start < 0.05
+    assert time.process_time() - start < 0.05
     assert sum(len(t.tokens) for t in params.terms) <= MAX_TOKENS

@@ -21,12 +21,14 @@ that, and terms over ``MAX_TERMS_LENGTH``, into a 400. It is linear in the input
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, replace
 
 MAX_TERMS_LENGTH = 1_000  # characters: Mattermost's web app caps its search box below this
 MAX_WORDS = 32  # words and flags
 MAX_TOKENS = 64  # tokens over all terms
+MAX_NAME = 64  # characters of a flag's value (user and channel names are shorter)
 FLAGS = ("from", "channel", "in", "before", "after", "on", "ext")
 DAY_MS = 86_400_000
 
@@ -67,47 +69,43 @@ class SearchParams:
         return self == SearchParams(truncated=self.truncated)
 
 
-def split_words(text: str) -> list[str]:
+def split_words(text: str, limit: int = MAX_WORDS + 1) -> list[str]:
     """``splitWords``: whitespace-separated words, a quoted section (with a ``-`` just before
-    it) one word; an unclosed quote leaves the rest as plain words."""
+    it) one word; an unclosed quote leaves the rest as plain words. At most ``limit`` words
+    (the last may hold the rest of the text: it only tells that there was more)."""
     words: list[str] = []
-    location, in_quote = 0, False
-    for i, char in enumerate(text):
-        if char != '"':
-            continue
-        if in_quote:
-            words.append(text[location : i + 1])
-            location, in_quote = i + 1, False
-        else:
-            start = i - 1 if i > 0 and text[i - 1] == "-" else i
-            words.extend(text[location:start].split())
-            location, in_quote = start, True
-    words.extend(text[location:].split())
-    return words
+    location = 0
+    while len(words) < limit and (opening := text.find('"', location)) != -1:
+        closing = text.find('"', opening + 1)
+        if closing == -1:
+            break
+        start = opening - 1 if opening > location and text[opening - 1] == "-" else opening
+        words.extend(text[location:start].split(maxsplit=limit))
+        words.append(text[start : closing + 1])
+        location = closing + 1
+    if len(words) < limit:
+        words.extend(text[location:].split(maxsplit=limit - len(words)))
+    return words[:limit]
 
 
-def _keep_start(char: str) -> bool:
-    return char.isalnum() or char.isspace() or char == '"'
-
-
-def _keep_end(char: str) -> bool:
-    return char.isalnum() or char.isspace() or char in '*"'
+_KEEP_START = re.compile(r'[^\W_]|[\s"]')  # a letter, digit, space or quote
+_KEEP_END = re.compile(r'[^\W_]|[\s"*]')
 
 
 def trim_word(word: str) -> str:
-    """Mattermost's ``searchTermPuncStart``/``End`` without the regexes: punctuation off both
-    ends, except a leading quote and a trailing quote or ``*``."""
-    start, end = 0, len(word)
-    while start < end and not _keep_start(word[start]):
-        start += 1
-    while end > start and not _keep_end(word[end - 1]):
-        end -= 1
-    return word[start:end]
+    """Mattermost's ``searchTermPuncStart``/``End``: punctuation off both ends, except a
+    leading quote and a trailing quote or ``*`` (one forward and one backward scan)."""
+    first = _KEEP_START.search(word)
+    if first is None:
+        return ""
+    last = _KEEP_END.search(word[::-1])
+    end = len(word) - last.start() if last else len(word)
+    return word[first.start() : end] if end > first.start() else ""
 
 
-def tokens(text: str) -> list[str]:
-    """Index tokens: runs of letters and digits, lowercased."""
-    return _TOKEN.findall(text.lower())
+def tokens(text: str, limit: int = MAX_TOKENS + 1) -> list[str]:
+    """Index tokens: runs of letters and digits, lowercased (the first ``limit``)."""
+    return [m.group() for m in itertools.islice(_TOKEN.finditer(text.lower()), limit)]
 
 
 def _flag(word: str) -> tuple[str, str, bool] | None:
@@ -116,7 +114,7 @@ def _flag(word: str) -> tuple[str, str, bool] | None:
         return None
     exclude = word.startswith("-")
     name = word[1 if exclude else 0 : colon].lower()
-    return (name, word[colon + 1 :], exclude) if name in FLAGS else None
+    return (name, word[colon + 1 :][:MAX_NAME], exclude) if name in FLAGS else None
 
 
 def _read(words: list[str]) -> tuple[list[tuple[str, bool]], list[tuple[str, str, bool]]]:
@@ -132,7 +130,7 @@ def _read(words: list[str]) -> tuple[list[tuple[str, bool]], list[tuple[str, str
         if flag is not None and (flag[1] or i < len(words) - 1):
             name, value, exclude = flag
             if not value:
-                value, skip = words[i + 1], True
+                value, skip = words[i + 1][:MAX_NAME], True
             flags.append((name, value, exclude))
             continue
         trimmed = trim_word(word)

@@ -22,6 +22,7 @@ answers on both databases, and a ``word*`` prefix covers plurals):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ def include_name(name: str | None, type_: str, _parents: Any) -> bool:
 # ---------- the query ----------
 
 BRANCHES = 64  # channels searched one by one (each in its own create_at order); more: one IN
+RECENT = 2_000  # PostgreSQL: the newest posts looked through first (see ``_pg_search``)
 
 
 @dataclass(frozen=True)
@@ -154,20 +156,20 @@ def _excluded_rowids(query: PostQuery) -> Any:
     return select(_FTS.c.rowid).where(match)
 
 
-def _newest(where: list[Any]) -> Any:
-    return select(posts).where(*where).order_by(posts.c.create_at.desc(), posts.c.id.desc())
+def _newest(where: list[Any], *extra: Any) -> Any:
+    return select(posts, *extra).where(*where).order_by(posts.c.create_at.desc(), posts.c.id.desc())
 
 
-def _by_channel(query: PostQuery, where: list[Any]) -> Any:
+def _by_channel(query: PostQuery, where: list[Any], *extra: Any) -> Any:
     """Newest first over the channels: one branch per channel walks its (channel, create_at)
-    index backwards (or, for a rare word, the full-text index) and stops at the page's end."""
+    index backwards and stops at the page's end."""
     channels = list(query.channel_ids)
     if len(channels) > BRANCHES:
-        stmt = _newest([posts.c.channel_id.in_(channels), *where])
+        stmt = _newest([posts.c.channel_id.in_(channels), *where], *extra)
         return stmt.offset(query.offset).limit(query.limit)
     end = query.offset + query.limit
     branches = [
-        select(_newest([posts.c.channel_id == cid, *where]).limit(end).subquery())
+        select(_newest([posts.c.channel_id == cid, *where], *extra).limit(end).subquery())
         for cid in channels
     ]
     merged = union_all(*branches).subquery()
@@ -179,17 +181,63 @@ def _by_channel(query: PostQuery, where: list[Any]) -> Any:
     )
 
 
-def _statement(query: PostQuery, dialect: str) -> Any:
+def _statement(query: PostQuery) -> Any:
+    """SQLite: FTS5 drives when there are terms; only exclusions, the channels do."""
     where = _filters(query)
     if not query.terms and not query.excluded_terms:
         return _by_channel(query, where)
-    if dialect == "sqlite":
-        if query.terms:
-            return _sqlite_matches(query)
-        return _by_channel(query, [*where, _ROWID.not_in(_excluded_rowids(query))])
-    vector: Any = literal_column("posts.search_vector")
-    matched = vector.op("@@")(func.to_tsquery(literal_column("'simple'"), ts_query(query)))
-    return _by_channel(query, [*where, matched])
+    if query.terms:
+        return _sqlite_matches(query)
+    return _by_channel(query, [*where, _ROWID.not_in(_excluded_rowids(query))])
+
+
+def _matched(column: Any, query: PostQuery) -> Any:
+    return column.op("@@")(func.to_tsquery(literal_column("'simple'"), ts_query(query)))
+
+
+def _pg_recent(query: PostQuery) -> Any:
+    """The matches among the ``RECENT`` newest readable posts: where a common word's page is."""
+    vector: Any = literal_column("posts.search_vector").label("search_vector")
+    window = dataclasses.replace(query, offset=0, limit=RECENT)
+    recent = _by_channel(window, _filters(query), vector).subquery()
+    return (
+        select(*(recent.c[c.name] for c in posts.c))
+        .where(_matched(recent.c.search_vector, query))
+        .order_by(recent.c.create_at.desc(), recent.c.id.desc())
+        .offset(query.offset)
+        .limit(query.limit)
+    )
+
+
+def _pg_all(query: PostQuery) -> Any:
+    """Every match through the GIN index, sorted (``create_at + 0``: not the channel index's
+    order, which PostgreSQL would walk through a whole channel to find a rare word)."""
+    where = [posts.c.channel_id.in_(query.channel_ids), *_filters(query)]
+    return (
+        select(posts)
+        .where(*where, _matched(literal_column("posts.search_vector"), query))
+        .order_by((posts.c.create_at + 0).desc(), posts.c.id.desc())
+        .offset(query.offset)
+        .limit(query.limit)
+    )
+
+
+async def _fetch(conn: AsyncConnection, stmt: Any) -> list[Post]:
+    return [to_post(row) for row in (await conn.execute(stmt)).mappings()]
+
+
+async def _pg_search(conn: AsyncConnection, query: PostQuery) -> list[Post]:
+    """PostgreSQL estimates a word it has no statistics for at 0.5 % of rows, so left to itself
+    it walks a channel's index backwards looking for a rare word (a second per million posts).
+    So: first the newest ``RECENT`` posts (a common word fills its page there); a page not
+    filled there comes from the GIN index, which is fast exactly when the word is rare."""
+    if not query.terms and not query.excluded_terms:
+        return await _fetch(conn, _by_channel(query, _filters(query)))
+    if query.offset + query.limit <= RECENT:
+        found = await _fetch(conn, _pg_recent(query))
+        if len(found) == query.limit:
+            return found
+    return await _fetch(conn, _pg_all(query))
 
 
 _FTS_COLUMNS = f"{INDEX_TABLE}(rowid, message, search_text)"
@@ -224,7 +272,9 @@ async def search_posts(conn: AsyncConnection, query: PostQuery) -> list[Post]:
     """A page of the posts matching ``query``, newest first."""
     if not query.channel_ids:
         return []
-    rows = (await conn.execute(_statement(query, conn.dialect.name))).mappings()
-    found = [to_post(row) for row in rows]
+    if conn.dialect.name == "sqlite":
+        found = await _fetch(conn, _statement(query))
+    else:
+        found = await _pg_search(conn, query)
     found.sort(key=lambda p: (p.create_at, p.id), reverse=True)
     return found

@@ -8,6 +8,7 @@ from inbound.models import DIRECT, Post, User
 from inbound.render.markdown import Viewer
 from inbound.render.posts import post_htmls, post_view
 from inbound.services import channels, posts, teams, users
+from inbound.services import search as search_service
 from inbound.services.context import Context
 from inbound.web import wire
 
@@ -95,3 +96,39 @@ async def thread(ctx: Context, user: User, post_id: str, *, team_name: str) -> d
     viewer = await viewer_for(ctx, user, team_name)
     ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
     return {"posts": await render_posts(ctx, ordered, viewer, found.reply_counts)}
+
+
+async def search(
+    ctx: Context, user: User, team_name: str, request: search_service.SearchRequest
+) -> dict[str, Any]:
+    """Search results as the web app draws them: each post rendered, with its channel's name,
+    and the terms to highlight."""
+    team = await teams.get_team_by_name(ctx, user, team_name)
+    found = await search_service.search_posts(ctx, user, team.id, request)
+    ordered = [found.posts.posts[pid] for pid in found.posts.order]
+    viewer = await viewer_for(ctx, user, team_name)
+    rendered = await render_posts(ctx, ordered, viewer, found.posts.reply_counts)
+    labels = await _channel_labels(ctx, user, team.id, {p.channel_id for p in ordered})
+    for item in rendered:
+        item["channel_name"], item["channel_display_name"] = labels.get(
+            item["channel_id"], ("", "")
+        )
+    terms = sorted({t for ts in found.matches.values() for t in ts})
+    return {"posts": rendered, "terms": terms, "has_more": bool(found.posts.prev_post_id)}
+
+
+async def _channel_labels(
+    ctx: Context, user: User, team_id: str, ids: set[str]
+) -> dict[str, tuple[str, str]]:
+    """Channel id → (name, display name); a direct message is "@" + the other member."""
+    found = [c for c in await channels.list_for_user(ctx, user, user.id, team_id) if c.id in ids]
+    dms = {c.id: _other(c.name, user.id) for c in found if c.type == DIRECT}
+    names = {u.id: u.username for u in await users.get_users_by_ids(ctx, sorted(set(dms.values())))}
+    labels = {c.id: (c.name, c.display_name) for c in found}
+    for cid, other in dms.items():
+        labels[cid] = (labels[cid][0], "@" + names.get(other, user.username))
+    return labels
+
+
+def _other(name: str, me: str) -> str:
+    return next((u for u in name.split("__") if u != me), me)

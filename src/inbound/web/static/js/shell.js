@@ -1,4 +1,5 @@
 import { $app, api, h, isAdmin, link, navigate, state } from "./core.js";
+import { searchBox } from "./search.js";
 
 // ---------- shell ----------
 export async function loadSidebar(teamName) {
@@ -50,5 +51,5 @@ export function layout(center, thread) {
 export function header(title, ...extra) {
   return h("header", { class: "channel-header" },
     h("button", { class: "toggle-sidebar", type: "button", "aria-label": "Show channels", onclick: () => document.querySelector(".layout").classList.toggle("show-sidebar") }, "☰"),
-    h("h1", {}, title), ...extra);
+    h("h1", {}, title), ...extra, searchBox());
 }
