@@ -380,6 +380,12 @@ ROWS: tuple[Row, ...] = (
         query={"team": "main"},
     ),
     Row("GET /web/api/posts/{post_id}", team_members(), params=POST, query={"team": "main"}),
+    Row(
+        "POST /web/api/teams/{team_name}/search",
+        team_members(),
+        params={"team_name": "team_name"},
+        body=fixed({"terms": "matrix"}),
+    ),
     Row("GET /web/api/posts/{post_id}/thread", team_members(), params=POST, query={"team": "main"}),
     # ---- pages (the session cookie): signed out → 302 to /login
     Row(

@@ -8,6 +8,7 @@ const PER_PAGE = 20;
 
 export function searchBox() {
   const input = h("input", { type: "search", class: "search-box", placeholder: "Search", "aria-label": "Search messages", enterkeyhint: "search", maxlength: "1000" });
+  if (state.search) input.value = state.search.terms;
   input.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
     e.preventDefault();
