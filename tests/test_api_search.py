@@ -78,6 +78,12 @@ def corpus(api: Api) -> Api:
         pytest.param("from:nobody disk", [], id="from-unknown"),
         pytest.param("disk in:nowhere", [], id="in-unknown"),
         pytest.param("-from:admin disk", [], id="not-from"),
+        pytest.param(
+            "-disk -alerting",
+            ["nothing to see", "deploy finished for grafana.example.com/d/abc"],
+            id="exclusions-only",
+        ),
+        pytest.param("-disk in:ops", [], id="exclusion-and-in"),
         pytest.param("zebra", [], id="no-match"),
         pytest.param("*", [], id="star-alone"),
         pytest.param("disk after:2999-01-01", [], id="after-future"),
