@@ -386,11 +386,33 @@ def set_up(url: str) -> Setup:
     return Setup(url, token, hook["id"], channel["id"])
 
 
+SEED_WORDS = (
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+)
+
+
 def seed_posts(db: Db, channel_id: str, user_id: str, count: int) -> None:
-    """Bulk-insert ``count`` posts into their own channel (one transaction, executemany)."""
+    """Bulk-insert ``count`` posts into their own channel (one transaction, executemany), and
+    index them for search as the writer would (PostgreSQL's generated column needs nothing)."""
     start = 1_600_000_000_000
     rows = (
-        (f"seed{i:022d}", start + i, start + i, channel_id, user_id, f"seeded post {i}")
+        (
+            f"seed{i:022d}",
+            start + i,
+            start + i,
+            channel_id,
+            user_id,
+            f"seeded post {i} {SEED_WORDS[i % len(SEED_WORDS)]}",
+        )
         for i in range(count)
     )
     sql = "INSERT INTO posts (id, create_at, update_at, channel_id, user_id, message) VALUES (?, ?, ?, ?, ?, ?)"
@@ -399,6 +421,11 @@ def seed_posts(db: Db, channel_id: str, user_id: str, count: int) -> None:
             conn.executemany(sql, rows)
             conn.execute(
                 "UPDATE channels SET total_msg_count = ? WHERE id = ?", (count, channel_id)
+            )
+            conn.execute(
+                "INSERT INTO post_search(rowid, message, search_text) "
+                "SELECT rowid, message, search_text FROM posts WHERE channel_id = ?",
+                (channel_id,),
             )
         return
 
@@ -454,6 +481,35 @@ def measure_reads(setup: Setup, channel_id: str, deep_anchor: str) -> dict[str, 
         "web_mix_first_ms": mix_first,
         "web_mix_ms": mix_median,
     }
+
+
+SEARCHES = {  # name → terms: over the seeded channel, and over every channel of the searcher
+    "word": "bravo",
+    "rare word": "777",
+    "phrase": '"seeded post"',
+    "from": "from:admin",
+    "in": "in:history",
+    "in + word": "in:history charlie",
+}
+
+
+def search_ms(setup: Setup, samples: int = 30) -> dict[str, float]:
+    """Median time of ``samples`` searches of each of ``SEARCHES`` (20 results, as the web app
+    asks; each checked to find something)."""
+    headers = {"Authorization": f"Bearer {setup.token}"}
+    medians: dict[str, float] = {}
+    with httpx.Client(base_url=setup.url, headers=headers, timeout=60) as client:
+        team = client.get("/api/v4/teams/name/main").json()
+        path = f"/api/v4/teams/{team['id']}/posts/search"
+        for name, terms in SEARCHES.items():
+            times = []
+            for _ in range(samples):
+                t0 = time.perf_counter()
+                response = client.post(path, json={"terms": terms, "per_page": 20})
+                times.append((time.perf_counter() - t0) * 1000)
+                assert response.status_code == 200 and response.json()["order"], response.text[:200]
+            medians[name] = statistics.median(times)
+    return medians
 
 
 async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[str, float]:
@@ -580,6 +636,7 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
         result["seed_seconds"] = time.perf_counter() - t0
         deep = f"seed{READ_POSTS // 50:022d}"  # 98% of the way back in history
         result.update(measure_reads(setup, channel["id"], deep))
+        result["search_ms"] = search_ms(setup)
         server.stop()
     if FANOUT_CLIENTS:
         server = start_inbound(database_url, port, log)
@@ -709,6 +766,13 @@ def report(result: dict[str, Any]) -> str:
             f"web app   channel page (60 posts rendered to HTML) median: page 1 {result['web_page1_ms']:.2f} ms, "
             f"deep {result['web_deep_ms']:.2f} ms; the hook's channel of real payloads: first open "
             f"{result['web_mix_first_ms']:.1f} ms (renders), then {result['web_mix_ms']:.2f} ms"
+        )
+    if "search_ms" in result:
+        searches = result["search_ms"]
+        lines.append(
+            "search    median over the seeded channel: "
+            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in searches.items())
+            + f"; median of medians {statistics.median(searches.values()):.1f} ms (budget 50)"
         )
     if "fanout" in result:
         f = result["fanout"]

@@ -343,6 +343,12 @@ ROWS: tuple[Row, ...] = (
     Row("GET /api/v4/posts/{post_id}", team_members(), params=POST),
     Row("GET /api/v4/posts/{post_id}/thread", team_members(), params=POST),
     Row(
+        "POST /api/v4/teams/{team_id}/posts/search",
+        team_members(),
+        params=TEAM,
+        body=fixed({"terms": "matrix", "is_or_search": False}),
+    ),
+    Row(
         "PUT /api/v4/posts/{post_id}/patch",
         signed_in(OK, NO, NO, NO, NO, NO),  # edit_others_posts: system admins only
         params={"post_id": "fresh_post"},
@@ -430,6 +436,12 @@ ROWS: tuple[Row, ...] = (
         query={"team": "main"},
     ),
     Row("GET /web/api/posts/{post_id}", team_members(), params=POST, query={"team": "main"}),
+    Row(
+        "POST /web/api/teams/{team_name}/search",
+        team_members(),
+        params={"team_name": "team_name"},
+        body=fixed({"terms": "matrix"}),
+    ),
     Row("GET /web/api/posts/{post_id}/thread", team_members(), params=POST, query={"team": "main"}),
     Row("GET /web/api/emoji", everyone(OK)),  # the picker's catalogue: public, like /static
     # ---- pages (the session cookie): signed out → 302 to /login

@@ -22,6 +22,7 @@ from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
 from inbound.store import reactions as reaction_store
+from inbound.store import search as search_store
 
 MAX_PER_PAGE = 200
 NAMES_PER_QUERY = 1000
@@ -287,8 +288,13 @@ async def patch_post(ctx: Context, actor: User, post_id: str, patch: PostPatch) 
         values["props"] = {**client_props(patch.props), **owned}
     if patch.is_pinned is not None:
         values["is_pinned"] = patch.is_pinned
+    reindex = "message" in values or "props" in values
     async with ctx.db.begin() as conn:
+        if reindex:
+            await search_store.unindex_post(conn, post.id)
         await post_store.update_post(conn, post.id, **values)
+        if reindex:
+            await search_store.index_post(conn, post.id)
     updated = await get_post(ctx, actor, post_id)
     ctx.events.publish(PostEdited(updated))
     return updated

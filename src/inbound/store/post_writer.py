@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from inbound.store.db import CONNECT_TIMEOUT_SECONDS, SQLITE_PRAGMAS, Database, plain_dsn
 from inbound.store.faults import OutcomeUnknownError
+from inbound.store.search import SQLITE_INDEX_POST
 from inbound.store.write_plan import Notified, WritePlan, statements
 
 
@@ -132,6 +133,7 @@ class SqliteWriter:
     def _write(self, conn: sqlite3.Connection, plan: WritePlan) -> Notified:
         sql = self._sql
         conn.executemany(sql.insert_post, plan.posts)
+        conn.executemany(SQLITE_INDEX_POST, plan.search_rows())
         conn.executemany(sql.bump_channel, plan.channel_rows())
         if plan.mentions:
             conn.executemany(sql.mention, plan.mentions)

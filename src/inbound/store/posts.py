@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import Post
+from inbound.search.text import search_text
 from inbound.store.tables import posts
 
 
@@ -38,18 +39,20 @@ def post_values(post: Post) -> tuple[Any, ...]:
         post.is_pinned,
         orjson.dumps(post.metadata).decode() if post.metadata else "",
         post.has_reactions,
+        search_text(post.props) if post.props else "",
     )
 
 
-def _to_post(row: Any) -> Post:
+def to_post(row: Any) -> Post:
     values = dict(row)
+    del values["search_text"]
     values["props"] = orjson.loads(values["props"]) if values["props"] else {}
     values["metadata"] = orjson.loads(values["metadata"]) if values["metadata"] else {}
     return Post(**values)
 
 
 async def _fetch(conn: AsyncConnection, stmt: Any) -> list[Post]:
-    return [_to_post(row) for row in (await conn.execute(stmt)).mappings()]
+    return [to_post(row) for row in (await conn.execute(stmt)).mappings()]
 
 
 async def get_post_by_id(
@@ -142,6 +145,8 @@ async def get_posts_since(conn: AsyncConnection, channel_id: str, since: int) ->
 
 
 async def update_post(conn: AsyncConnection, post_id: str, **values: Any) -> None:
+    if "props" in values:
+        values["search_text"] = search_text(values["props"])
     for key in ("props", "metadata"):
         if key in values:
             values[key] = orjson.dumps(values[key]).decode() if values[key] else ""

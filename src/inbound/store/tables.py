@@ -155,6 +155,8 @@ posts = Table(
     _text("metadata"),
     # Mattermost's HasReactions: a page reads reactions only for the posts that have some.
     Column("has_reactions", Boolean, nullable=False, server_default="0"),
+    # Attachment and Block Kit text (``search.text``), indexed with the message: see ``search.py``
+    _text("search_text"),
     Index("ix_posts_channel_id_create_at_id", "channel_id", "create_at", "id"),
     Index("ix_posts_channel_id_update_at", "channel_id", "update_at"),
     # Most posts are roots: index only replies (queries add ``root_id <> ''`` to use it).

@@ -170,3 +170,9 @@ async def insert_access_token(conn: AsyncConnection, token: AccessToken) -> None
 async def get_access_token(conn: AsyncConnection, token: str) -> AccessToken | None:
     stmt = select(access_tokens).where(access_tokens.c.token == token)
     return await fetch_one(conn, stmt, AccessToken)
+
+
+async def get_users_by_usernames(conn: AsyncConnection, names: list[str]) -> list[User]:
+    if not names:
+        return []
+    return await fetch_all(conn, select(users).where(users.c.username.in_(names)), User)

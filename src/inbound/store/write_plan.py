@@ -26,6 +26,8 @@ from inbound.store.posts import post_values
 from inbound.store.tables import channel_members, channels, incoming_hooks, posts
 
 Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member ids
+_COLUMNS = [c.name for c in posts.c]
+_MESSAGE, _SEARCH_TEXT = _COLUMNS.index("message"), _COLUMNS.index("search_text")
 
 
 class Message(Protocol):
@@ -94,6 +96,10 @@ class WritePlan:
     def channel_rows(self) -> list[tuple[int, int, str]]:
         """``bump_channel`` rows, in id order (one lock order for concurrent commits)."""
         return [(n, at, cid) for cid, (n, at) in sorted(self.channels.items())]
+
+    def search_rows(self) -> list[tuple[Any, Any, Any]]:
+        """(id, message, search_text) of each post, for SQLite's full-text index."""
+        return [(row[0], row[_MESSAGE], row[_SEARCH_TEXT]) for row in self.posts]
 
     def hook_rows(self) -> list[tuple[int, str, int]]:
         return [(at, hook_id, at) for hook_id, at in sorted(self.hooks.items())]

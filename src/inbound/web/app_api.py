@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound.render.emojis import catalogue_json
 from inbound.web import views
 from inbound.web.api.deps import ContextDep, CurrentUser, path_id
+from inbound.web.api.search import search_request
 from inbound.web.responses import JSON, json_response
 
 router = APIRouter(prefix="/web/api")
@@ -16,6 +17,13 @@ router = APIRouter(prefix="/web/api")
 @router.get("/teams/{team_name}/sidebar")
 async def sidebar(team_name: str, actor: CurrentUser, ctx: ContextDep) -> Response:
     return json_response(await views.sidebar(ctx, actor, team_name))
+
+
+@router.post("/teams/{team_name}/search")
+async def search(team_name: str, request: Request, actor: CurrentUser, ctx: ContextDep) -> Response:
+    """The web app's search: the API's body (``search_request``), results rendered."""
+    found = await views.search(ctx, actor, team_name, search_request(await request.body()))
+    return json_response(found)
 
 
 @router.get("/channels/{channel_id}/posts")

@@ -15,6 +15,7 @@ from inbound.render.posts import (
     reaction_groups,
 )
 from inbound.services import channels, posts, teams, users
+from inbound.services import search as search_service
 from inbound.services.context import Context
 from inbound.services.posts import PageContext
 from inbound.web import wire
@@ -141,3 +142,45 @@ async def thread(ctx: Context, user: User, post_id: str, *, team_name: str) -> d
     ordered = sorted(found.posts.values(), key=lambda p: (p.create_at, p.id))
     rendered, _ = await _rendered(ctx, user, ordered, found.reply_counts, team_name=team_name)
     return {"posts": rendered}
+
+
+async def search(
+    ctx: Context, user: User, team_name: str, request: search_service.SearchRequest
+) -> dict[str, Any]:
+    """Search results as the web app draws them: each post rendered, with its channel's name,
+    and the terms to highlight."""
+    team = await teams.get_team_by_name(ctx, user, team_name)
+    found = await search_service.search_posts(ctx, user, team.id, request)
+    ordered = [found.posts.posts[pid] for pid in found.posts.order]
+    by_channel: dict[str, list[Post]] = {}
+    for post in ordered:  # rights and roots are read per channel (few on a page of results)
+        by_channel.setdefault(post.channel_id, []).append(post)
+    views: dict[str, dict[str, Any]] = {}
+    for group in by_channel.values():
+        done, _ = await _rendered(ctx, user, group, found.posts.reply_counts, team_name=team_name)
+        views.update((view["id"], view) for view in done)
+    rendered = [views[post.id] for post in ordered]
+    labels = await _channel_labels(ctx, user, team.id, {p.channel_id for p in ordered})
+    for item in rendered:
+        item["channel_name"], item["channel_display_name"] = labels.get(
+            item["channel_id"], ("", "")
+        )
+    terms = sorted({t for ts in found.matches.values() for t in ts})
+    return {"posts": rendered, "terms": terms, "has_more": bool(found.posts.prev_post_id)}
+
+
+async def _channel_labels(
+    ctx: Context, user: User, team_id: str, ids: set[str]
+) -> dict[str, tuple[str, str]]:
+    """Channel id → (name, display name); a direct message is "@" + the other member."""
+    found = [c for c in await channels.list_for_user(ctx, user, user.id, team_id) if c.id in ids]
+    dms = {c.id: _other(c.name, user.id) for c in found if c.type == DIRECT}
+    names = {u.id: u.username for u in await users.get_users_by_ids(ctx, sorted(set(dms.values())))}
+    labels = {c.id: (c.name, c.display_name) for c in found}
+    for cid, other in dms.items():
+        labels[cid] = (labels[cid][0], "@" + names.get(other, user.username))
+    return labels
+
+
+def _other(name: str, me: str) -> str:
+    return next((u for u in name.split("__") if u != me), me)

@@ -15,6 +15,7 @@ from inbound.models import (
     User,
 )
 from inbound.services.posts import PostList
+from inbound.services.search import SearchResults
 from inbound.services.users import VisibleUser
 
 
@@ -225,4 +226,13 @@ def hook_json(hook: IncomingHook) -> dict[str, Any]:
         "last_used_at": hook.last_used_at,
         "rate_limit_per_sec": hook.rate_limit_per_sec,
         "rate_limit_burst": hook.rate_limit_burst,
+    }
+
+
+def search_results_json(found: SearchResults) -> dict[str, Any]:
+    """Mattermost's ``PostSearchResults``: a post list and, per post, the terms it matched."""
+    return {
+        **post_list_json(found.posts),
+        "first_inaccessible_post_time": 0,
+        "matches": found.matches or None,
     }
