@@ -8,7 +8,7 @@ split text into runs of letters and digits, lowercased, without stemming (see
 index built from it.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from collections.abc import Sequence
