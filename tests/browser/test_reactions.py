@@ -47,7 +47,7 @@ def test_react_from_picker_live_and_remove(page: Any, live_server: LiveServer) -
     login(page)
     post = page.locator(f".center #post-{post_id}")
     post.hover()
-    post.locator(".reaction-add").click()
+    post.locator(".menu-react").click()  # no reactions yet: the post menu's React opens the picker
     picker = page.locator(".emoji-picker")
     expect(picker).to_be_visible()
     expect(picker.locator(".emoji-search")).to_be_focused()
@@ -87,7 +87,7 @@ def test_picker_by_keyboard(page: Any, live_server: LiveServer) -> None:
     post_id = _alert(http)
     login(page)
     post = page.locator(f".center #post-{post_id}")
-    add = post.locator(".reaction-add")
+    add = post.locator(".menu-react")
     add.focus()
     page.keyboard.press("Enter")
     search = page.locator(".emoji-picker .emoji-search")

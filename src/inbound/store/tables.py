@@ -166,6 +166,13 @@ posts = Table(
         sqlite_where=text("root_id <> ''"),
         postgresql_where=text("root_id <> ''"),
     ),
+    # Few posts are pinned: a channel's pinned count (``/channels/{id}/stats``) reads only them.
+    Index(
+        "ix_posts_channel_id_pinned",
+        "channel_id",
+        sqlite_where=text("is_pinned = 1"),
+        postgresql_where=text("is_pinned"),
+    ),
 )
 
 # One row per user, post and emoji; the primary key (post first) serves a page's batched read.
