@@ -13,6 +13,7 @@ import contextlib
 import gc
 from concurrent.futures import ThreadPoolExecutor
 
+from inbound.render.posts import start_renderers
 from inbound.services import config as config_service
 from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
 from inbound.services.context import Context
@@ -68,6 +69,7 @@ class Runtime:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
+        start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
         self._follow_metrics_settings()
         self._poller = asyncio.create_task(self._poll(), name="change-poller")

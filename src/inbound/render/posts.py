@@ -87,7 +87,24 @@ _html_cache_chars = 0
 _lock = threading.Lock()  # the cache is filled from the render pool's threads
 _rendering: dict[CacheKey, Future[str | None]] = {}
 _unrenderable: OrderedDict[tuple[str, int], None] = OrderedDict()
-_pool = RenderPool()  # starts its workers on first use
+_pool = RenderPool()  # starts its workers on first use, or when a serving runtime starts
+
+
+WARM_UP = (  # one message that touches every part of the renderer (and its lazy tables)
+    "**warm** _up_ :tada: @all ~town-square <https://example.com|link>\n"
+    "| a | b |\n|:-:|--:|\n| 1 | 2 |\n```python\nx = 1\n```",
+    [{"color": "good", "title": "t", "fields": [{"title": "f", "value": "v", "short": True}]}],
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "*b*"}}],
+    Viewer("warm-up"),
+)
+
+
+def start_renderers() -> None:
+    """Start the render workers now, in the background, and have them render one message (a
+    serving process calls this at start: the first channel anyone opens would otherwise wait
+    a second or more for the workers' imports and first renderings)."""
+    _pool.warm()
+    _pool.submit(render_post, *WARM_UP, cost=0)
 
 
 def render_post(message: str, attachments: Any, blocks: Any, viewer: Viewer) -> str:
