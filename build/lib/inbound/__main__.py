@@ -1,3 +1,0 @@
-from inbound.cli import main
-
-main()

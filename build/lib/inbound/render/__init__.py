@@ -1,1 +1,0 @@
-"""Markdown and Slack attachments → safe HTML for the web app."""

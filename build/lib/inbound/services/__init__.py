@@ -1,1 +1,0 @@
-"""Rules that need storage. Each module serves one noun; handlers call exactly one function."""

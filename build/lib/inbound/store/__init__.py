@@ -1,1 +1,0 @@
-"""All SQL lives here: the schema, the queries per noun, the migrations."""

@@ -1,1 +1,0 @@
-"""Thin HTTP: decode, call one service function, encode."""

@@ -1,1 +1,0 @@
-"""Mattermost API v4 endpoints under ``/api/v4``."""

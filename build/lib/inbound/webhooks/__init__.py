@@ -1,1 +1,0 @@
-"""The product's heart as pure functions: decode a webhook body, translate Slack, split text."""
