@@ -26,8 +26,8 @@ ALERT = {
 }
 
 
-def _alerts(live_server: LiveServer) -> tuple[Http, str]:
-    """A channel ``alerts`` whose hook sent the alert, then 40 other posts (so it scrolls)."""
+def _alerts(live_server: LiveServer, *, after: int = 40) -> tuple[Http, str]:
+    """A channel ``alerts`` whose hook sent the alert, then ``after`` other posts (so it scrolls)."""
     http = Http(live_server)
     team = http.call("GET", "/api/v4/teams/name/main")
     channel = http.call(
@@ -41,7 +41,7 @@ def _alerts(live_server: LiveServer) -> tuple[Http, str]:
     assert httpx.post(f"{live_server.url}/hooks/{hook['id']}", json=ALERT).text == "ok"
     found = http.call("GET", f"/api/v4/channels/{channel['id']}/posts?per_page=1")
     alert_id: str = found["order"][0]
-    for i in range(40):
+    for i in range(after):
         body = {"channel_id": channel["id"], "message": f"routine note {i}"}
         http.call("POST", "/api/v4/posts", body)
     return http, alert_id
@@ -79,6 +79,18 @@ def test_a_word_only_in_an_attachment_is_found_highlighted_and_jumped_to(
     page.screenshot(path=str(ARTIFACTS / "search-empty-1440.png"))
     pane.locator("button[aria-label='Close search results']").click()
     expect(page.locator("aside.search-results")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_a_result_older_than_the_first_page_is_loaded_and_jumped_to(
+    page: Any, live_server: LiveServer
+) -> None:
+    _http, alert_id = _alerts(live_server, after=150)  # the channel opens on its newest 60
+    page.set_viewport_size({"width": 1440, "height": 900})
+    login(page)
+    pane = _search(page, "kubernetes")
+    pane.locator(".search-result").click()
+    expect(page.locator(f"#post-{alert_id}.highlight")).to_be_in_viewport()
     assert page.errors == []
 
 

@@ -16,6 +16,16 @@ async function loadOlder(list) {
   delete list.dataset.loading;
 }
 
+// A permalink (or a search result) to a post older than the first page: load older pages until
+// it is there, at most SEEK_PAGES of them.
+const SEEK_PAGES = 25;
+
+async function seek(list, postId) {
+  for (let i = 0; i < SEEK_PAGES && state.hasMore && !document.getElementById(`post-${postId}`); i++) {
+    await loadOlder(list);
+  }
+}
+
 export async function markViewed(channelId) {
   await api("POST", "/api/v4/channels/members/me/view", { channel_id: channelId });
   const c = state.channels.find((x) => x.id === channelId);
@@ -57,6 +67,7 @@ export async function showChannel(channel, highlight) {
   else list.scrollTop = list.scrollHeight;
   list.addEventListener("scroll", () => { if (list.scrollTop < 80) loadOlder(list); });
   if (highlight) {
+    await seek(list, highlight);
     const target = document.getElementById(`post-${highlight}`);
     if (target) { target.classList.add("highlight"); target.scrollIntoView({ block: "center" }); }
   }
