@@ -466,6 +466,22 @@ def page_ms(
     return times[0], statistics.median(times)
 
 
+def seed_history(setup: Setup, db: Db, count: int) -> tuple[str, float]:
+    """A channel ``history`` holding ``count`` seeded posts (indexed for search): its id, and
+    the seconds seeding took."""
+    headers = {"Authorization": f"Bearer {setup.token}"}
+    team = httpx.get(f"{setup.url}/api/v4/teams/name/main", headers=headers).json()
+    channel = httpx.post(
+        f"{setup.url}/api/v4/channels",
+        headers=headers,
+        json={"team_id": team["id"], "name": "history", "display_name": "History"},
+    ).json()
+    admin = httpx.get(f"{setup.url}/api/v4/users/me", headers=headers).json()
+    t0 = time.perf_counter()
+    seed_posts(db, channel["id"], admin["id"], count)
+    return channel["id"], time.perf_counter() - t0
+
+
 def measure_reads(setup: Setup, channel_id: str, deep_anchor: str) -> dict[str, float]:
     """API v4 pages, and the web app's rendered pages (what opening the channel fetches)."""
     api = f"/api/v4/channels/{channel_id}/posts"
@@ -623,19 +639,9 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
     }
     if READ_POSTS:
         server = start_inbound(database_url, port, log)
-        headers = {"Authorization": f"Bearer {setup.token}"}
-        team = httpx.get(f"{setup.url}/api/v4/teams/name/main", headers=headers).json()
-        channel = httpx.post(
-            f"{setup.url}/api/v4/channels",
-            headers=headers,
-            json={"team_id": team["id"], "name": "history", "display_name": "History"},
-        ).json()
-        admin = httpx.get(f"{setup.url}/api/v4/users/me", headers=headers).json()
-        t0 = time.perf_counter()
-        seed_posts(db, channel["id"], admin["id"], READ_POSTS)
-        result["seed_seconds"] = time.perf_counter() - t0
+        channel_id, result["seed_seconds"] = seed_history(setup, db, READ_POSTS)
         deep = f"seed{READ_POSTS // 50:022d}"  # 98% of the way back in history
-        result.update(measure_reads(setup, channel["id"], deep))
+        result.update(measure_reads(setup, channel_id, deep))
         result["search_ms"] = search_ms(setup)
         server.stop()
     if FANOUT_CLIENTS:

@@ -13,10 +13,7 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 import run as bench
@@ -33,17 +30,8 @@ def main() -> None:
         server = bench.start_inbound(url, port, work / "server.log")
         try:
             setup = bench.set_up(f"http://127.0.0.1:{port}")
-            headers = {"Authorization": f"Bearer {setup.token}"}
-            team = httpx.get(f"{setup.url}/api/v4/teams/name/main", headers=headers).json()
-            channel = httpx.post(
-                f"{setup.url}/api/v4/channels",
-                headers=headers,
-                json={"team_id": team["id"], "name": "history", "display_name": "History"},
-            ).json()
-            admin = httpx.get(f"{setup.url}/api/v4/users/me", headers=headers).json()
-            t0 = time.perf_counter()
-            bench.seed_posts(db, channel["id"], admin["id"], count)
-            print(f"seeded and indexed {count:,} posts in {time.perf_counter() - t0:.1f} s")
+            _channel, seconds = bench.seed_history(setup, db, count)
+            print(f"seeded and indexed {count:,} posts in {seconds:.1f} s")
             found = bench.search_ms(setup)
         finally:
             server.stop()
