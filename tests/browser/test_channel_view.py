@@ -237,7 +237,10 @@ def test_webhook_and_emoji_avatars(page: Any, live_server: LiveServer) -> None:
     avatar = post(page, "no icon here").locator(".avatar")
     expect(avatar).to_have_class(re.compile(r"\bwebhook\b"))
     assert avatar.locator("img").get_attribute("src") == "/static/img/webhook.svg"
-    assert avatar.locator("img").evaluate("img => img.naturalWidth > 0")
+    # The image may still be loading: wait for it to decode (rejects if it cannot load).
+    assert avatar.locator("img").evaluate(
+        "img => img.decode().then(() => img.naturalWidth > 0, () => false)"
+    )
     overrides_on(http)
     send(live_server, key, {"text": "ghostly", "icon_emoji": ":ghost:"})
     emoji = post(page, "ghostly").locator(".avatar.emoji")
