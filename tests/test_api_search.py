@@ -145,6 +145,9 @@ def test_only_readable_posts_are_found(api: Api) -> None:
     assert search(api, "kiwi", member_token) == ["public kiwi"]  # not in the private channel
     assert search(api, "kiwi in:secret", member_token) == []
     assert_error(search_raw(api, "kiwi", outsider_token), 403, "api.context.permissions.app_error")
+    # membership is checked before the terms, as Mattermost does: bad terms from an outsider → 403
+    for bad in ("", "x" * 1_001):
+        assert_error(search_raw(api, bad, outsider_token), 403, "api.context.permissions.app_error")
 
 
 def test_public_channels_the_searcher_left_are_not_searched(api: Api) -> None:

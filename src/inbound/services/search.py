@@ -60,14 +60,20 @@ def _checked(request: SearchRequest) -> SearchParams:
     return params
 
 
+async def check_team(ctx: Context, actor: User, team_id: str) -> None:
+    """403 unless the searcher may read the team: Mattermost checks this before the body."""
+    async with ctx.db.connect() as conn:
+        await readable_team(conn, actor, team_id)
+
+
 async def search_posts(
     ctx: Context, actor: User, team_id: str, request: SearchRequest
 ) -> SearchResults:
-    params = _checked(request)
     per_page = max(1, min(request.per_page, MAX_PER_PAGE))
     offset = request.page * per_page
     async with ctx.db.connect() as conn:
         await readable_team(conn, actor, team_id)
+        params = _checked(request)
         if params.is_empty or params.impossible or offset >= MAX_RESULTS:
             return SearchResults(PostList([], {}, {}))
         query = await _resolve(conn, actor, team_id, params, request)

@@ -72,9 +72,9 @@ def _check_numbers(values: dict[str, Any]) -> None:
 async def search_posts(
     team_id: str, request: Request, actor: CurrentUser, ctx: ContextDep
 ) -> Response:
-    found = await search.search_posts(
-        ctx, actor, path_id(team_id, "team_id"), search_request(await request.body())
-    )
+    team_id = path_id(team_id, "team_id")
+    await search.check_team(ctx, actor, team_id)  # as Mattermost: the team, then the body
+    found = await search.search_posts(ctx, actor, team_id, search_request(await request.body()))
     response = json_response(wire.search_results_json(found))
     response.headers["Cache-Control"] = "no-cache, no-store, must-revalidate"
     return response
