@@ -77,7 +77,7 @@ def test_archived_channels_only_when_asked(api: Api) -> None:
 
 
 def test_someone_elses_channels_need_a_system_admin(api: Api) -> None:
-    ann, token = api.new_user("ann")
+    _ann, token = api.new_user("ann")
     bob, _ = api.new_user("bob")
     assert_error(
         api.get(f"/api/v4/users/{bob['id']}/channels", token),
@@ -90,7 +90,9 @@ def test_someone_elses_channels_need_a_system_admin(api: Api) -> None:
         "off-topic",
     }
     assert_error(
-        api.get("/api/v4/users/nope/channels", token), 400, "api.context.invalid_url_param.app_error"
+        api.get("/api/v4/users/nope/channels", token),
+        400,
+        "api.context.invalid_url_param.app_error",
     )
     assert_error(
         api.get("/api/v4/users/me/channels", None), 401, "api.context.session_expired.app_error"
@@ -118,7 +120,7 @@ def test_my_channel_members_in_a_team(api: Api) -> None:
 
 
 def test_channel_members_rules(api: Api) -> None:
-    ann, token = api.new_user("ann")
+    _ann, token = api.new_user("ann")
     bob, _ = api.new_user("bob")
     outsider, outsider_token = api.new_user("carol", team=False)
     main = api.team["id"]
