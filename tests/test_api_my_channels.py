@@ -76,29 +76,6 @@ def test_archived_channels_only_when_asked(api: Api) -> None:
     assert_error(bad, 400, "api.context.invalid_url_param.app_error")
 
 
-def test_someone_elses_channels_need_a_system_admin(api: Api) -> None:
-    _ann, token = api.new_user("ann")
-    bob, _ = api.new_user("bob")
-    assert_error(
-        api.get(f"/api/v4/users/{bob['id']}/channels", token),
-        403,
-        "api.context.permissions.app_error",
-    )
-    as_admin = api.get(f"/api/v4/users/{bob['id']}/channels")
-    assert as_admin.status_code == 200 and {c["name"] for c in as_admin.json()} == {
-        "town-square",
-        "off-topic",
-    }
-    assert_error(
-        api.get("/api/v4/users/nope/channels", token),
-        400,
-        "api.context.invalid_url_param.app_error",
-    )
-    assert_error(
-        api.get("/api/v4/users/me/channels", None), 401, "api.context.session_expired.app_error"
-    )
-
-
 def test_my_channel_members_in_a_team(api: Api) -> None:
     ann, token = api.new_user("ann")
     bob, _ = api.new_user("bob")
@@ -119,7 +96,7 @@ def test_my_channel_members_in_a_team(api: Api) -> None:
     assert other.status_code == 200 and len(other.json()) == 3  # its two channels + the DM
 
 
-def test_channel_members_rules(api: Api) -> None:
+def test_rules_for_someone_elses_channels_and_memberships(api: Api) -> None:
     _ann, token = api.new_user("ann")
     bob, _ = api.new_user("bob")
     outsider, outsider_token = api.new_user("carol", team=False)
@@ -135,6 +112,24 @@ def test_channel_members_rules(api: Api) -> None:
     as_admin = api.get(path.format(bob["id"], main))
     assert as_admin.status_code == 200 and len(as_admin.json()) == 2
     assert api.get(path.format(outsider["id"], new_id())).json() == []
+    assert_error(
+        api.get(f"/api/v4/users/{bob['id']}/channels", token),
+        403,
+        "api.context.permissions.app_error",
+    )
+    as_admin = api.get(f"/api/v4/users/{bob['id']}/channels")
+    assert as_admin.status_code == 200 and {c["name"] for c in as_admin.json()} == {
+        "town-square",
+        "off-topic",
+    }
+    assert_error(
+        api.get("/api/v4/users/nope/channels", token),
+        400,
+        "api.context.invalid_url_param.app_error",
+    )
+    assert_error(
+        api.get("/api/v4/users/me/channels", None), 401, "api.context.session_expired.app_error"
+    )
 
 
 def test_each_call_reads_its_rows_in_one_query(api: Api) -> None:
