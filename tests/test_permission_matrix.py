@@ -222,6 +222,35 @@ ROWS: tuple[Row, ...] = (
         admins_only(),
         params={**USER, **TOWN},
     ),
+    # ---- the clients' start-up calls: my channels and memberships, statuses, pictures
+    Row("GET /api/v4/users/{user_id}/channels", admins_only(), params=USER),
+    Row(
+        "GET /api/v4/users/{user_id}/channels",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        variant="me",
+    ),
+    Row(
+        "GET /api/v4/users/{user_id}/teams/{team_id}/channels/members",
+        admins_only(),
+        params={**USER, **TEAM},
+    ),
+    Row(
+        "GET /api/v4/users/{user_id}/teams/{team_id}/channels/members",
+        team_members(),
+        params={"user_id": "me", **TEAM},
+        variant="me",
+    ),
+    Row(
+        "POST /api/v4/users/status/ids",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        body=lambda w, a, p: [w.ids["peer"]],
+    ),
+    Row("GET /api/v4/users/{user_id}/status", signed_in(OK, OK, OK, OK, OK, OK), params=USER),
+    # differs from Mattermost (default scheme: everyone sees everyone's picture): a picture is
+    # shown to whoever may see the user, as GET /users/{id}.
+    Row("GET /api/v4/users/{user_id}/image", team_members(), params=USER),
+    Row("GET /api/v4/users/{user_id}/image/default", team_members(), params=USER),
     # ---- /api/v4/teams
     Row(
         "POST /api/v4/teams",

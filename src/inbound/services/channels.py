@@ -323,3 +323,33 @@ async def view(ctx: Context, actor: User, user_id: str, channel_id: str) -> None
         channel = await readable_channel(conn, actor, channel_id)
         await channel_store.mark_channel_viewed(conn, channel.id, user_id, at=now_ms())
     ctx.events.publish(ChannelViewed(user_id, channel_id))
+
+
+async def list_all_for_user(
+    ctx: Context, actor: User, user_id: str, *, include_deleted: bool, last_delete_at: int
+) -> list[Channel]:
+    """``GET /users/{id}/channels``: the user's channels across teams, DMs included; someone
+    else's only for a system admin (Mattermost's ``edit_other_users``)."""
+    if actor.id != user_id and not actor.is_system_admin:
+        raise permission_denied()
+    async with ctx.db.connect() as conn:
+        return await channel_store.list_all_channels_for_user(
+            conn, user_id, include_deleted=include_deleted, last_delete_at=last_delete_at
+        )
+
+
+async def members_for_user_in_team(
+    ctx: Context, actor: User, user_id: str, team_id: str
+) -> list[ChannelMember]:
+    """``GET /users/{id}/teams/{team_id}/channels/members``: Mattermost checks ``view_team``
+    first (a member of the team, or a system admin: an unknown team is a 403 too), then
+    ``manage_system`` for anyone but oneself."""
+    async with ctx.db.connect() as conn:
+        if (
+            not actor.is_system_admin
+            and await team_store.get_team_member(conn, team_id, actor.id) is None
+        ):
+            raise permission_denied()
+        if actor.id != user_id and not actor.is_system_admin:
+            raise permission_denied()
+        return await channel_store.list_members_for_user_in_team(conn, user_id, team_id)

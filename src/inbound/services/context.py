@@ -21,6 +21,7 @@ from inbound.services.changes import Change, Changes
 from inbound.services.events import EventHub, PostsCreated
 from inbound.services.hook_cache import HookCache
 from inbound.services.login_throttle import LoginThrottle
+from inbound.services.presence import Presence
 from inbound.services.rate_limit import RateLimits
 from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
@@ -49,6 +50,7 @@ class Context:
     hooks: HookCache = field(default_factory=HookCache)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    presence: Presence = field(default_factory=Presence)  # who is online, in this process
 
     @asynccontextmanager
     async def mutate(self) -> AsyncIterator[Mutation]:

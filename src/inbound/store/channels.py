@@ -179,3 +179,41 @@ async def count_pinned_posts(conn: AsyncConnection, channel_id: str) -> int:
         posts.c.channel_id == channel_id, posts.c.is_pinned == true(), posts.c.delete_at == 0
     )
     return int((await conn.execute(stmt)).scalar_one())
+
+
+async def list_all_channels_for_user(
+    conn: AsyncConnection, user_id: str, *, include_deleted: bool, last_delete_at: int = 0
+) -> list[Channel]:
+    """Every channel the user is a member of, in every team, direct and group messages
+    included, by id (Mattermost's ``GetChannelsByUser``). Archived channels only with
+    ``include_deleted``, and then, when ``last_delete_at`` is set, only those archived since."""
+    joined = channels.join(channel_members, channel_members.c.channel_id == channels.c.id)
+    stmt = (
+        select(channels)
+        .select_from(joined)
+        .where(channel_members.c.user_id == user_id)
+        .order_by(channels.c.id)
+    )
+    if not include_deleted:
+        stmt = stmt.where(channels.c.delete_at == 0)
+    elif last_delete_at:
+        stmt = stmt.where(or_(channels.c.delete_at == 0, channels.c.delete_at >= last_delete_at))
+    return await fetch_all(conn, stmt, Channel)
+
+
+async def list_members_for_user_in_team(
+    conn: AsyncConnection, user_id: str, team_id: str
+) -> list[ChannelMember]:
+    """The user's membership of each channel of the team, and of their direct and group
+    messages (no team), archived channels included (Mattermost's ``GetMembersForUser``)."""
+    joined = channel_members.join(channels, channels.c.id == channel_members.c.channel_id)
+    stmt = (
+        select(channel_members)
+        .select_from(joined)
+        .where(
+            channel_members.c.user_id == user_id,
+            or_(channels.c.team_id == team_id, channels.c.team_id == ""),
+        )
+        .order_by(channel_members.c.channel_id)
+    )
+    return await fetch_all(conn, stmt, ChannelMember)

@@ -44,7 +44,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if user is None:
         await websocket.close(code=4001)
         return
-    await Connection(websocket, ctx, user).run()
+    with ctx.presence.connected(user.id):
+        await Connection(websocket, ctx, user).run()
 
 
 async def _refuse_origin(websocket: WebSocket) -> None:

@@ -52,6 +52,7 @@ async def current_user(request: Request, ctx: ContextDep) -> User:
         )
     user = await auth.user_for_token(ctx, token)
     request.state.token = token
+    ctx.presence.active(user.id)
     return user
 
 
