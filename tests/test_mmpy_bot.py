@@ -9,7 +9,9 @@ requests on the wire are the library's own.
 What mmpy_bot filters (``EventHandler._should_ignore``): posts whose ``sender_name`` (less its
 ``@``) is the bot's own username or in ``IGNORE_USERS``. It does not look at ``from_webhook``, so
 it hears webhook posts, as it does on Mattermost, where a webhook post's ``sender_name`` is its
-creator's (or the allowed ``override_username``).
+creator's (or the allowed ``override_username``) — so a bot does not hear a hook that its own
+account created, there or here. (Mattermost sends ``"@admin"``, inbound ``"admin"``; mmpy_bot
+strips the ``@`` either way.)
 """
 
 from __future__ import annotations
