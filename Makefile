@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps mmpy_bot==2.2.1 mattermostautodriver==2.3.0  # see pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
