@@ -44,7 +44,8 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _node() -> str:
+@pytest.fixture
+def node() -> str:
     """The node binary, with the client installed; skipped on a developer's machine without
     them, a failure in CI (which installs them)."""
     node = shutil.which("node")
@@ -103,6 +104,10 @@ class CuttableProxy:
         for server in self.servers:
             server.close()
             await server.wait_closed()
+        rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     def _abort_all(self) -> None:
         for writer in list(self.connections):
@@ -382,9 +387,8 @@ STEPS: dict[str, Check] = {
 
 
 def test_official_js_client_starts_posts_and_resumes(
-    live_server: LiveServer, proxy: CuttableProxy
+    node: str, live_server: LiveServer, proxy: CuttableProxy
 ) -> None:
-    node = _node()
     env = {**os.environ, "MM_LOGIN_ID": "admin", "MM_PASSWORD": ADMIN_PASSWORD}
     command = [node, str(SCRIPT), "--url", live_server.url]
     command += ["--ws-url", f"ws://127.0.0.1:{proxy.port}", "--control", str(proxy.control_port)]
