@@ -9,6 +9,7 @@ from inbound.models import (
     ChannelMember,
     IncomingHook,
     Post,
+    Preference,
     Reaction,
     Team,
     TeamMember,
@@ -235,4 +236,13 @@ def search_results_json(found: SearchResults) -> dict[str, Any]:
         **post_list_json(found.posts),
         "first_inaccessible_post_time": 0,
         "matches": found.matches or None,
+    }
+
+
+def preference_json(preference: Preference) -> dict[str, Any]:
+    return {
+        "user_id": preference.user_id,
+        "category": preference.category,
+        "name": preference.name,
+        "value": preference.value,
     }
