@@ -228,6 +228,20 @@ ROWS: tuple[Row, ...] = (
         admins_only(),
         params={**USER, **TOWN},
     ),
+    Row("GET /api/v4/users/{user_id}/teams/members", admins_only(), params=USER),
+    Row(
+        "GET /api/v4/users/{user_id}/teams/members",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        variant="me",
+    ),
+    Row("GET /api/v4/users/{user_id}/teams/unread", admins_only(), params=USER),
+    Row(
+        "GET /api/v4/users/{user_id}/teams/unread",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        variant="me",
+    ),
     # ---- preferences: one's own, or anyone's for a system admin (edit_other_users)
     Row("GET /api/v4/users/{user_id}/preferences", admins_only(), params=USER),
     Row(
@@ -316,6 +330,7 @@ ROWS: tuple[Row, ...] = (
         body=fixed({"roles": "team_user"}),
     ),
     Row("GET /api/v4/teams/{team_id}/members", team_members(), params=TEAM),
+    Row("GET /api/v4/teams/{team_id}/members/{user_id}", team_members(), params={**TEAM, **USER}),
     Row("GET /api/v4/teams/{team_id}/channels", team_members(), params=TEAM),
     Row(
         "GET /api/v4/teams/{team_id}/channels/name/{channel_name}",
