@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from inbound.search.query import Term
 from inbound.store.db import Database
@@ -68,3 +68,27 @@ def test_search_migration_indexes_existing_posts_and_goes_down(database_url: str
 async def _downgrade(db: Database, revision: str) -> None:
     async with db.engine.begin() as conn:
         await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_preferences_migration_goes_down_and_up(database_url: str) -> None:
+    """0008 down drops the preferences table; up again makes it empty and usable."""
+
+    async def go() -> list[str]:
+        db = Database(database_url)
+        try:
+            await _downgrade(db, "0007")
+            async with db.connect() as conn:
+                tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            assert "preferences" not in tables
+            await migrate(db)
+            async with db.begin() as conn:
+                await conn.execute(
+                    text("INSERT INTO preferences (user_id, category, name) VALUES ('u', 'c', 'n')")
+                )
+                rows = await conn.execute(text("SELECT value FROM preferences"))
+                return [row[0] for row in rows]
+        finally:
+            await db.dispose()
+
+    assert run_async(go) == [""]

@@ -137,6 +137,12 @@ def config_body(world: World, _actor: str, _params: dict[str, str]) -> Any:
     return document
 
 
+def preference_body(world: World, _actor: str, params: dict[str, str]) -> Any:
+    return [{"user_id": params["user_id"], "category": "matrix", "name": "n", "value": "v"}]
+
+
+NO_CATEGORY: Outcome = (404, "api.preference.preferences_category.get.app_error")
+NO_PREFERENCE: Outcome = (400, "app.preference.get.app_error")
 USER = {"user_id": "peer"}
 TEAM = {"team_id": "team"}
 TOWN = {"channel_id": "town_square"}
@@ -251,6 +257,77 @@ ROWS: tuple[Row, ...] = (
     # shown to whoever may see the user, as GET /users/{id}.
     Row("GET /api/v4/users/{user_id}/image", team_members(), params=USER),
     Row("GET /api/v4/users/{user_id}/image/default", team_members(), params=USER),
+    Row("GET /api/v4/users/{user_id}/teams/members", admins_only(), params=USER),
+    Row(
+        "GET /api/v4/users/{user_id}/teams/members",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        variant="me",
+    ),
+    Row("GET /api/v4/users/{user_id}/teams/unread", admins_only(), params=USER),
+    Row(
+        "GET /api/v4/users/{user_id}/teams/unread",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        variant="me",
+    ),
+    # ---- preferences: one's own, or anyone's for a system admin (edit_other_users)
+    Row("GET /api/v4/users/{user_id}/preferences", admins_only(), params=USER),
+    Row(
+        "GET /api/v4/users/{user_id}/preferences",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        variant="me",
+    ),
+    Row(
+        "PUT /api/v4/users/{user_id}/preferences",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        body=preference_body,
+    ),
+    Row(
+        "PUT /api/v4/users/{user_id}/preferences",
+        admins_only(),
+        params=USER,
+        body=preference_body,
+        variant="another's",
+    ),
+    Row(
+        "POST /api/v4/users/{user_id}/preferences/delete",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"user_id": "me"},
+        body=preference_body,
+    ),
+    Row(
+        "POST /api/v4/users/{user_id}/preferences/delete",
+        admins_only(),
+        params=USER,
+        body=preference_body,
+        variant="another's",
+    ),
+    # The category "eyes" is never saved: allowed callers get Mattermost's not-found answers.
+    Row(
+        "GET /api/v4/users/{user_id}/preferences/{category}",
+        signed_in(NO_CATEGORY, NO, NO, NO, NO, NO),
+        params={**USER, "category": "emoji_name"},
+    ),
+    Row(
+        "GET /api/v4/users/{user_id}/preferences/{category}",
+        signed_in(*(NO_CATEGORY,) * 6),
+        params={"user_id": "me", "category": "emoji_name"},
+        variant="me",
+    ),
+    Row(
+        "GET /api/v4/users/{user_id}/preferences/{category}/name/{preference_name}",
+        signed_in(NO_PREFERENCE, NO, NO, NO, NO, NO),
+        params={**USER, "category": "emoji_name", "preference_name": "emoji_name"},
+    ),
+    Row(
+        "GET /api/v4/users/{user_id}/preferences/{category}/name/{preference_name}",
+        signed_in(*(NO_PREFERENCE,) * 6),
+        params={"user_id": "me", "category": "emoji_name", "preference_name": "emoji_name"},
+        variant="me",
+    ),
     # ---- /api/v4/teams
     Row(
         "POST /api/v4/teams",
@@ -282,6 +359,7 @@ ROWS: tuple[Row, ...] = (
         body=fixed({"roles": "team_user"}),
     ),
     Row("GET /api/v4/teams/{team_id}/members", team_members(), params=TEAM),
+    Row("GET /api/v4/teams/{team_id}/members/{user_id}", team_members(), params={**TEAM, **USER}),
     Row("GET /api/v4/teams/{team_id}/channels", team_members(), params=TEAM),
     Row(
         "GET /api/v4/teams/{team_id}/channels/name/{channel_name}",

@@ -30,6 +30,7 @@ from inbound.web.api import (
     user_extras,
     users,
 )
+from inbound.web.api import preferences as preference_api
 from inbound.web.hooks import NOSNIFF, HookEndpoint, is_hook_path
 from inbound.web.pages import STATIC
 from inbound.web.rate_limit import RateLimitLayer
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp
     for module in (users, teams, channels, posts, reactions, search, hooks, system, app_api):
         api.include_router(module.router)
     api.include_router(user_extras.router)
+    api.include_router(preference_api.router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(pages.router)
     api.add_api_websocket_route("/api/v4/websocket", websocket_endpoint)

@@ -255,3 +255,13 @@ class IncomingHook:
 
 # The caller of a public endpoint without a session: a user with no roles and no rights.
 ANONYMOUS = User(id="", username="", email="", roles="")
+
+
+@dataclass
+class Preference:
+    """One of a user's settings (Mattermost's ``Preference``): the key is (user, category, name)."""
+
+    user_id: str
+    category: str
+    name: str
+    value: str = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from inbound.models import Channel, Post, Reaction
+from inbound.models import Channel, Post, Preference, Reaction
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +61,20 @@ class ChannelUpdated:
     channel: Channel
 
 
+@dataclass(frozen=True, eq=False)
+class PreferencesChanged:
+    """Only the user whose preferences these are hears of it (their other devices)."""
+
+    user_id: str
+    preferences: Sequence[Preference]
+
+
+@dataclass(frozen=True, eq=False)
+class PreferencesDeleted:
+    user_id: str
+    preferences: Sequence[Preference]
+
+
 DomainEvent = (
     PostsCreated
     | PostEdited
@@ -69,6 +83,8 @@ DomainEvent = (
     | ReactionRemoved
     | ChannelViewed
     | ChannelUpdated
+    | PreferencesChanged
+    | PreferencesDeleted
 )
 Listener = Callable[[DomainEvent], None]
 

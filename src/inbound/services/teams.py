@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +30,7 @@ from inbound.services.permissions import (
     readable_team,
     require_team_permission,
 )
+from inbound.services.users import can_see_user
 from inbound.store import channels as channel_store
 from inbound.store import teams as team_store
 from inbound.store import users as user_store
@@ -179,4 +181,51 @@ async def update_member_roles(
         member.roles = " ".join(r for r in (TEAM_USER, TEAM_ADMIN) if r in wanted)
         await team_store.upsert_team_member(conn, member)
         changed(TeamChanged(team_id))
+    return member
+
+
+@dataclass(frozen=True)
+class TeamUnread:
+    """A team's unread posts and mentions over the user's channels in it."""
+
+    team_id: str
+    msg_count: int
+    mention_count: int
+
+
+def _require_self_or_admin(actor: User, user_id: str) -> None:
+    if actor.id != user_id and not actor.is_system_admin:
+        raise permission_denied()
+
+
+async def list_members_for_user(ctx: Context, actor: User, user_id: str) -> list[TeamMember]:
+    """Mattermost's ``GET /users/{id}/teams/members``: oneself, or a system admin
+    (``read_other_users_teams``); memberships the user left are included."""
+    _require_self_or_admin(actor, user_id)
+    async with ctx.db.connect() as conn:
+        return await team_store.get_team_members_for_user(conn, user_id)
+
+
+async def unread_for_user(
+    ctx: Context, actor: User, user_id: str, *, exclude_team_id: str = ""
+) -> list[TeamUnread]:
+    """Mattermost's ``GET /users/{id}/teams/unread`` (oneself, or ``manage_system``)."""
+    _require_self_or_admin(actor, user_id)
+    async with ctx.db.connect() as conn:
+        rows = await team_store.count_unread_by_team(conn, user_id, exclude_team_id=exclude_team_id)
+    return [TeamUnread(*row) for row in rows]
+
+
+async def get_member(ctx: Context, actor: User, team_id: str, user_id: str) -> TeamMember:
+    """Mattermost's ``GET /teams/{id}/members/{user_id}``: the caller may view the team and
+    see the user; a membership the user left is still answered (``delete_at`` set)."""
+    async with ctx.db.connect() as conn:
+        await readable_team(conn, actor, team_id)
+        if not await can_see_user(conn, actor, user_id):
+            raise permission_denied()
+        member = await team_store.get_team_member(conn, team_id, user_id, include_deleted=True)
+    if member is None:
+        raise NotFoundError(
+            "app.team.get_member.missing.app_error", "The user is not a member of this team."
+        )
     return member

@@ -225,3 +225,13 @@ config = Table(
     _text("value"),
     _ms("update_at"),
 )
+
+# A user's settings, as Mattermost's ``Preferences``: the key is (user, category, name).
+preferences = Table(
+    "preferences",
+    metadata,
+    _id("user_id"),
+    Column("category", String(32), primary_key=True, nullable=False),
+    Column("name", String(32), primary_key=True, nullable=False),
+    _text("value"),
+)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import Team, TeamMember
 from inbound.store.db import fetch_all, fetch_one
-from inbound.store.tables import team_members, teams
+from inbound.store.tables import channel_members, channels, team_members, teams
 
 
 async def insert_team(conn: AsyncConnection, team: Team) -> None:
@@ -89,3 +89,40 @@ async def list_team_members(
         .limit(limit)
     )
     return await fetch_all(conn, stmt, TeamMember)
+
+
+async def get_team_members_for_user(conn: AsyncConnection, user_id: str) -> list[TeamMember]:
+    """Every team membership of the user, left ones (``delete_at`` set) included, as
+    Mattermost's ``GetTeamMembersForUser(user, "", includeDeleted=true)``."""
+    stmt = (
+        select(team_members)
+        .where(team_members.c.user_id == user_id)
+        .order_by(team_members.c.team_id)
+    )
+    return await fetch_all(conn, stmt, TeamMember)
+
+
+async def count_unread_by_team(
+    conn: AsyncConnection, user_id: str, *, exclude_team_id: str = ""
+) -> list[tuple[str, int, int]]:
+    """(team id, unread posts, mentions) summed over the user's channels that are not
+    archived, one grouped query. As Mattermost's ``GetChannelUnreadsForAllTeams``, channels of
+    ``exclude_team_id`` are left out, so by default ('') direct and group messages are too."""
+    unread = channels.c.total_msg_count - channel_members.c.msg_count
+    joined = channels.join(channel_members, channel_members.c.channel_id == channels.c.id)
+    stmt = (
+        select(
+            channels.c.team_id,
+            func.sum(case((unread > 0, unread), else_=0)),
+            func.sum(channel_members.c.mention_count),
+        )
+        .select_from(joined)
+        .where(
+            channel_members.c.user_id == user_id,
+            channels.c.delete_at == 0,
+            channels.c.team_id != exclude_team_id,
+        )
+        .group_by(channels.c.team_id)
+        .order_by(channels.c.team_id)
+    )
+    return [(row[0], int(row[1]), int(row[2])) for row in await conn.execute(stmt)]

@@ -21,6 +21,8 @@ from inbound.services.events import (
     PostDeleted,
     PostEdited,
     PostsCreated,
+    PreferencesChanged,
+    PreferencesDeleted,
     ReactionAdded,
     ReactionRemoved,
 )
@@ -71,6 +73,10 @@ def messages_for(event: DomainEvent) -> list[LiveMessage]:
             return [
                 live_message("channel_updated", {"channel": channel}, channel_id=event.channel.id)
             ]
+        case PreferencesChanged():
+            return [_preferences_message("preferences_changed", event)]
+        case PreferencesDeleted():
+            return [_preferences_message("preferences_deleted", event)]
         case _:
             assert_never(event)
 
@@ -100,6 +106,12 @@ def _post_message(name: str, post: Post) -> LiveMessage:
 def _reaction_message(name: str, reaction: Reaction) -> LiveMessage:
     data = {"reaction": orjson.dumps(wire.reaction_json(reaction)).decode()}
     return live_message(name, data, channel_id=reaction.channel_id)
+
+
+def _preferences_message(name: str, event: PreferencesChanged | PreferencesDeleted) -> LiveMessage:
+    found = [wire.preference_json(p) for p in event.preferences]
+    data = {"preferences": orjson.dumps(found).decode()}
+    return live_message(name, data, user_id=event.user_id)
 
 
 class Translation:

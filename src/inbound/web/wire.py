@@ -9,6 +9,7 @@ from inbound.models import (
     ChannelMember,
     IncomingHook,
     Post,
+    Preference,
     Reaction,
     Team,
     TeamMember,
@@ -16,6 +17,7 @@ from inbound.models import (
 )
 from inbound.services.posts import PostList
 from inbound.services.search import SearchResults
+from inbound.services.teams import TeamUnread
 from inbound.services.users import VisibleUser
 
 
@@ -104,6 +106,7 @@ def team_member_json(member: TeamMember) -> dict[str, Any]:
         "roles": member.roles,
         "delete_at": member.delete_at,
         "scheme_user": True,
+        "scheme_guest": False,
         "scheme_admin": member.is_admin,
         "explicit_roles": "",
     }
@@ -235,4 +238,28 @@ def search_results_json(found: SearchResults) -> dict[str, Any]:
         **post_list_json(found.posts),
         "first_inaccessible_post_time": 0,
         "matches": found.matches or None,
+    }
+
+
+def preference_json(preference: Preference) -> dict[str, Any]:
+    return {
+        "user_id": preference.user_id,
+        "category": preference.category,
+        "name": preference.name,
+        "value": preference.value,
+    }
+
+
+def team_unread_json(unread: TeamUnread) -> dict[str, Any]:
+    """Mattermost's ``TeamUnread``. inbound counts every post (no separate root counts, no
+    followed threads): the ``_root`` counts repeat the totals and the thread counts are 0."""
+    return {
+        "team_id": unread.team_id,
+        "msg_count": unread.msg_count,
+        "mention_count": unread.mention_count,
+        "mention_count_root": unread.mention_count,
+        "msg_count_root": unread.msg_count,
+        "thread_count": 0,
+        "thread_mention_count": 0,
+        "thread_urgent_mention_count": 0,
     }

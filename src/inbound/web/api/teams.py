@@ -135,3 +135,10 @@ async def channel_by_name(
         ctx, actor, path_id(team_id, "team_id"), channel_name
     )
     return json_response(wire.channel_json(channel))
+
+
+@router.get("/{team_id}/members/{user_id}")
+async def get_member(team_id: str, user_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    target = actor.id if user_id == "me" else path_id(user_id, "user_id")
+    member = await teams.get_member(ctx, actor, path_id(team_id, "team_id"), target)
+    return json_response(wire.team_member_json(member))

@@ -276,3 +276,23 @@ async def unread(
             "mention_count": counts.mention_count,
         }
     )
+
+
+@router.get("/{user_id}/teams/members")
+async def team_members_for_user(user_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    found = await teams.list_members_for_user(ctx, actor, _me(user_id, actor))
+    return json_response([wire.team_member_json(m) for m in found])
+
+
+@router.get("/{user_id}/teams/unread")
+async def teams_unread_for_user(
+    user_id: str,
+    actor: CurrentUser,
+    ctx: ContextDep,
+    exclude_team: str = "",
+    include_collapsed_threads: str = "",  # accepted; no followed threads: thread counts are 0
+) -> Response:
+    found = await teams.unread_for_user(
+        ctx, actor, _me(user_id, actor), exclude_team_id=exclude_team
+    )
+    return json_response([wire.team_unread_json(u) for u in found])
