@@ -45,12 +45,17 @@ class HookEndpoint:
         self.runtime = runtime
         self.ctx = runtime.context
         self.deadlines = Deadlines()
+        self._restamp()
+
+    def _restamp(self) -> None:
+        """``X-Version-Id`` (with the ok answer's headers) for the config in force: redone only
+        when the config document changes; the hot path pays one identity check."""
         self.stamp: Stamp = stamp(self.ctx.config)
+        self.ok_headers = [*OK_HEADERS, self.stamp.header]
 
     def _version(self) -> tuple[bytes, bytes]:
-        """``X-Version-Id``, recomputed only when the config document changed."""
         if self.stamp.config is not self.ctx.config:
-            self.stamp = stamp(self.ctx.config)
+            self._restamp()
         return self.stamp.header
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
@@ -84,7 +89,9 @@ class HookEndpoint:
             failure = self.runtime.failures.classify(error, request_id)
             await _send_error(send, failure, request_id, self._version())
             return failure.status, failure.error_id
-        answer = [*OK_HEADERS, self._version(), (b"x-request-id", request_id.encode())]
+        if self.stamp.config is not self.ctx.config:
+            self._restamp()
+        answer = [*self.ok_headers, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
         return 200, ""
