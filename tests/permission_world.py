@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inbound.models import User, new_id, now_ms
+from inbound.services.roles import role_id
 from inbound.store import users as user_store
 from tests.conftest import Api
 
@@ -107,6 +108,8 @@ def _things(world: World, main: str) -> None:
         peer_name="peer",
         console_section="users",
         emoji_name="eyes",
+        role_name="team_user",
+        role=role_id("team_user"),
         post=_post(world, town),
         hook=api.new_hook()["id"],
         hook_key=api.new_hook()["id"],

@@ -530,6 +530,21 @@ ROWS: tuple[Row, ...] = (
         body=fixed({"TeamSettings": {"SiteName": "inbound"}}),
     ),
     Row("GET /api/v4/config/client", everyone(OK), query={"format": "old"}),
+    Row("GET /api/v4/license/client", everyone(OK), query={"format": "old"}),
+    # ---- /api/v4/roles: any session (the role catalogue is the same for everyone)
+    Row(
+        "POST /api/v4/roles/names",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        body=fixed(["system_user", "team_user"]),
+    ),
+    Row(
+        "GET /api/v4/roles/name/{role_name}",
+        signed_in(OK, OK, OK, OK, OK, OK),
+        params={"role_name": "role_name"},
+    ),
+    Row(
+        "GET /api/v4/roles/{role_id}", signed_in(OK, OK, OK, OK, OK, OK), params={"role_id": "role"}
+    ),
     # ---- the websocket: 200 = hello after the authentication challenge, 401 = refused
     Row("WS /api/v4/websocket", signed_in(OK, OK, OK, OK, OK, OK)),
     # ---- /web/api (the web app's JSON)

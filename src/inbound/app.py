@@ -24,6 +24,7 @@ from inbound.web.api import (
     hooks,
     posts,
     reactions,
+    roles,
     search,
     system,
     teams,
@@ -35,6 +36,7 @@ from inbound.web.hooks import NOSNIFF, HookEndpoint, is_hook_path
 from inbound.web.pages import STATIC
 from inbound.web.rate_limit import RateLimitLayer
 from inbound.web.responses import error_response, handle_app_error, request_id
+from inbound.web.version import version_header
 from inbound.web.ws import websocket_endpoint
 
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp
         api.include_router(module.router)
     api.include_router(user_extras.router)
     api.include_router(preference_api.router)
+    api.include_router(roles.router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(pages.router)
     api.add_api_websocket_route("/api/v4/websocket", websocket_endpoint)
@@ -73,8 +76,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp
 
 
 class Inbound:
-    """Outermost layer: an id for every request (echoed in ``X-Request-Id``) and
-    ``X-Content-Type-Options: nosniff`` on every answer, then
+    """Outermost layer: an id for every request (echoed in ``X-Request-Id``),
+    ``X-Content-Type-Options: nosniff`` and ``X-Version-Id`` on every answer, then
     ``POST /hooks/{key}`` to the raw hook handler and everything else to the API."""
 
     def __init__(self, api: ASGIApp, hooks: HookEndpoint) -> None:
@@ -88,9 +91,9 @@ class Inbound:
         rid = new_id()
         scope["request_id"] = rid
         if scope["method"] == "POST" and is_hook_path(scope["path"]):
-            await self.hooks(scope, receive, send)  # the hot path sets X-Request-Id itself
+            await self.hooks(scope, receive, send)  # the hot path sets its headers itself
             return
-        headers = [(b"x-request-id", rid.encode()), NOSNIFF]
+        headers = [(b"x-request-id", rid.encode()), NOSNIFF, version_header(self.hooks.ctx)]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -18,6 +18,7 @@ from inbound.errors import AppError, PayloadTooLargeError, RetryLaterError, UriT
 from inbound.runtime import Runtime
 from inbound.services.receive import receive
 from inbound.web.deadlines import Deadlines
+from inbound.web.version import Stamp, stamp
 from inbound.webhooks.decode import decode
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,18 @@ class HookEndpoint:
         self.runtime = runtime
         self.ctx = runtime.context
         self.deadlines = Deadlines()
+        self._restamp()
+
+    def _restamp(self) -> None:
+        """``X-Version-Id`` (with the ok answer's headers) for the config in force: redone only
+        when the config document changes; the hot path pays one identity check."""
+        self.stamp: Stamp = stamp(self.ctx.config)
+        self.ok_headers = [*OK_HEADERS, self.stamp.header]
+
+    def _version(self) -> tuple[bytes, bytes]:
+        if self.stamp.config is not self.ctx.config:
+            self._restamp()
+        return self.stamp.header
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -70,13 +83,15 @@ class HookEndpoint:
         except ClientGoneError:
             return 0, ""
         except AppError as error:
-            await _send_error(send, error, request_id)
+            await _send_error(send, error, request_id, self._version())
             return error.status, error.error_id
         except Exception as error:
             failure = self.runtime.failures.classify(error, request_id)
-            await _send_error(send, failure, request_id)
+            await _send_error(send, failure, request_id, self._version())
             return failure.status, failure.error_id
-        answer = [*OK_HEADERS, (b"x-request-id", request_id.encode())]
+        if self.stamp.config is not self.ctx.config:
+            self._restamp()
+        answer = [*self.ok_headers, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
         return 200, ""
@@ -129,8 +144,10 @@ def is_hook_path(path: str) -> bool:
     return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
 
 
-async def _send_error(send: Send, error: AppError, request_id: str) -> None:
-    extra = []
+async def _send_error(
+    send: Send, error: AppError, request_id: str, version: tuple[bytes, bytes]
+) -> None:
+    extra = [version]
     if isinstance(error, RetryLaterError):
         extra.append((b"retry-after", str(error.retry_after).encode()))
     body = orjson.dumps(error.to_dict(request_id))

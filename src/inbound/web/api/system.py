@@ -1,4 +1,4 @@
-"""``/api/v4/system`` and ``/api/v4/config``."""
+"""``/api/v4/system``, ``/api/v4/config`` and ``/api/v4/license/client``."""
 
 from __future__ import annotations
 
@@ -9,13 +9,42 @@ from inbound.errors import BadRequestError
 from inbound.services import config as config_service
 from inbound.web.api.deps import ContextDep, CurrentUser, json_body
 from inbound.web.responses import json_response
+from inbound.web.version import MATTERMOST_VERSION
 
 router = APIRouter(prefix="/api/v4")
 
 
+PING = {
+    "status": "OK",
+    "version": MATTERMOST_VERSION,
+    "ActiveSearchBackend": "database",
+    # Mattermost's ClientRequirements, empty by default: no app version is required
+    "AndroidLatestVersion": "",
+    "AndroidMinVersion": "",
+    "IosLatestVersion": "",
+    "IosMinVersion": "",
+}
+
+
 @router.get("/system/ping")
 async def ping() -> Response:
-    return json_response({"status": "OK", "ActiveSearchBackend": "database"})
+    return json_response(PING)
+
+
+@router.get("/license/client")
+async def client_license(format: str = "") -> Response:
+    """Mattermost's answer for a server without a license (no session needed, as there)."""
+    if not format:
+        raise BadRequestError(
+            "api.license.client.old_format.app_error",
+            "New format for the client license is not supported yet. "
+            "Please specify format=old in the query string.",
+        )
+    if format != "old":
+        raise BadRequestError(
+            "api.context.invalid_body_param.app_error", "Invalid or missing format in request body."
+        )
+    return json_response({"IsLicensed": "false"})
 
 
 @router.get("/config")
