@@ -174,16 +174,25 @@ class Connection:
         return session, missed
 
     async def _pump(self, session: WsSession) -> None:
+        """Send the session's events this user may see. The one being checked stays in
+        ``session.held`` until it is numbered (kept for a resume) or refused, so a socket that
+        dies meanwhile (even by cancellation) loses nothing."""
         assert self.reader is not None
         while not self.reader.done():
-            getter = asyncio.create_task(session.queue.get())
-            done, _ = await asyncio.wait({getter, self.reader}, return_when=asyncio.FIRST_COMPLETED)
-            if getter not in done:
-                getter.cancel()
-                return
-            message = getter.result()
-            if await self._may_see(message):
-                await self.websocket.send_text(session.number(message))
+            if session.held is None:
+                getter = asyncio.create_task(session.queue.get())
+                done, _ = await asyncio.wait(
+                    {getter, self.reader}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if getter not in done:
+                    getter.cancel()
+                    return
+                session.held = getter.result()
+            allowed = await self._may_see(session.held)
+            text = session.number(session.held) if allowed else None
+            session.held = None
+            if text is not None:
+                await self.websocket.send_text(text)
 
     async def _read(self) -> None:
         """Answer client actions (only pings matter here) until the client goes away."""

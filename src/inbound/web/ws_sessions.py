@@ -52,6 +52,7 @@ class WsSession:
         self.id = new_id()
         self.user_id = user_id
         self.queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_LIMIT)
+        self.held: LiveMessage | None = None  # taken from the queue, not yet numbered
         self.sent: deque[tuple[int, LiveMessage]] = deque(maxlen=RING_SIZE)
         self.next_seq = 0
         self.owner: Owner | None = None
