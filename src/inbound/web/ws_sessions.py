@@ -35,6 +35,10 @@ MAX_DEAD_PER_USER = 32
 TRANSLATION = Translation()  # shared by every session: each event is encoded once
 
 
+def _nothing() -> None:
+    pass
+
+
 class Owner(Protocol):
     """The socket a session is attached to."""
 
@@ -133,10 +137,13 @@ class WsSessions:
         session.dead_since = time.monotonic()
         self.dead[session.id] = session
         self._cap(session.user_id)
+        asyncio.get_running_loop().call_later(GRACE_SECONDS + 0.5, self._reap)
 
     def drop(self, session: WsSession) -> None:
         session.gone = True
         session.unsubscribe()
+        session.unsubscribe = _nothing  # no cycle through the listener: the process runs
+        # with a high GC threshold (runtime.py), so garbage in cycles would linger
         self.live.pop(session.id, None)
         self.dead.pop(session.id, None)
 
@@ -156,7 +163,8 @@ class WsSessions:
                 return
 
     def _reap(self) -> None:
-        """Drop the sessions whose grace period is over (the oldest are first)."""
+        """Drop the sessions whose grace period is over (the oldest are first). Run on a timer
+        after each detach, and before each lookup (a test may shorten the grace period)."""
         deadline = time.monotonic() - GRACE_SECONDS
         while self.dead:
             oldest = next(iter(self.dead.values()))
