@@ -115,7 +115,7 @@ class Client:
     def _hello(self, message: dict[str, Any]) -> None:
         self.totals.hellos += 1
         self.hello_seen = True
-        new_id = message["data"]["connection_id"]
+        new_id = message["data"].get("connection_id", "")  # none before resume existed
         if self.connection_id and new_id != self.connection_id:
             self.totals.new_ids += 1
         self.connection_id = new_id
