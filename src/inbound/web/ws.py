@@ -7,30 +7,48 @@ before anything else, as Mattermost does; clients that send no ``Origin`` (bots)
 browsers and pass. Each connection receives only events for channels its user can read; the
 answer is cached briefly per connection so a busy channel costs one permission check per user,
 not one per event.
+
+Resume (Mattermost's reliable websocket, ``web/ws_sessions.py``): ``hello`` carries the
+connection's id; a client that reconnects with ``?connection_id=<id>&sequence_number=<next seq>``
+gets what it missed with no ``hello``, or a ``hello`` with a new id at seq 0 when that is not
+possible (unknown, expired or another user's id, events no longer kept, malformed parameters).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
+from weakref import WeakKeyDictionary
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from inbound.errors import AppError, ForbiddenError
-from inbound.models import User
+from inbound.models import User, is_valid_id
 from inbound.services import auth, channels
 from inbound.services.context import Context
-from inbound.services.events import DomainEvent
-from inbound.web.live import LiveMessage, Translation, live_message
+from inbound.web.live import LiveMessage, live_message
 from inbound.web.origins import origin_allowed
 from inbound.web.responses import error_response
+from inbound.web.version import server_version
+from inbound.web.ws_sessions import WsSession, WsSessions
 
-QUEUE_LIMIT = 1000
 CHALLENGE_SECONDS = 10.0
 READ_CACHE_SECONDS = 2.0
-TRANSLATION = Translation()  # shared by every connection: each event is encoded once
+TAKEOVER_SECONDS = 2.0
+"""How long a resume waits for the socket that still holds its session to let go."""
+SEQUENCE = re.compile(r"[0-9]{1,15}")
+_SESSIONS: WeakKeyDictionary[Context, WsSessions] = WeakKeyDictionary()
+
+
+def sessions_for(ctx: Context) -> WsSessions:
+    """The websocket sessions of the app that ``ctx`` serves."""
+    sessions = _SESSIONS.get(ctx)
+    if sessions is None:
+        sessions = _SESSIONS[ctx] = WsSessions(ctx.events)
+    return sessions
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -45,7 +63,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=4001)
         return
     with ctx.presence.connected(user.id):
-        await Connection(websocket, ctx, user).run()
+        await Connection(websocket, ctx, user).run(sessions_for(ctx))
 
 
 async def _refuse_origin(websocket: WebSocket) -> None:
@@ -94,51 +112,92 @@ async def _authenticate(websocket: WebSocket, ctx: Context) -> User | None:
 
 
 class Connection:
+    """One socket, attached to a session (new, or resumed from the socket before)."""
+
     def __init__(self, websocket: WebSocket, ctx: Context, user: User) -> None:
         self.websocket = websocket
         self.ctx = ctx
         self.user = user
-        self.queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_LIMIT)
-        self.seq = 0
         self.readable: dict[str, tuple[float, bool]] = {}
+        self.reader: asyncio.Task[None] | None = None
+        self.evicted = False
 
-    def listen(self, event: DomainEvent) -> None:
-        for message in TRANSLATION.messages(event):
-            if not message.user_id or message.user_id == self.user.id:
-                self._enqueue(message)
+    def overflowed(self) -> None:  # a client this far behind is dropped rather than buffered
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().create_task(self.websocket.close(code=1013))
 
-    def _enqueue(self, message: LiveMessage) -> None:
+    def evict(self) -> None:
+        self.evicted = True
+        if self.reader is not None:
+            self.reader.cancel()
+
+    async def run(self, sessions: WsSessions) -> None:
+        self.reader = asyncio.create_task(self._read())
+        session: WsSession | None = None
         try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:  # a client this far behind is dropped rather than buffered
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().create_task(self.websocket.close(code=1013))
-
-    async def run(self) -> None:
-        unsubscribe = self.ctx.events.subscribe(self.listen)
-        reader = asyncio.create_task(self._read())
-        try:
-            await self._send(
-                live_message("hello", {"server_version": "inbound"}, user_id=self.user.id)
-            )
-            while not reader.done():
-                getter = asyncio.create_task(self.queue.get())
-                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                    break
-                message = getter.result()
-                if await self._may_see(message):
-                    await self._send(message)
+            session, first = await self._attach(sessions)
+            for text in first:
+                await self.websocket.send_text(text)
+            await self._pump(session)
         except (WebSocketDisconnect, RuntimeError):
             pass
-        finally:
-            unsubscribe()
-            reader.cancel()
+        finally:  # synchronous: it also runs when the socket's task is cancelled
+            self.reader.cancel()
+            if session is not None:
+                sessions.detach(session, self)
+        if self.evicted:  # tell the old socket, should its client still be there
+            with contextlib.suppress(Exception):
+                await self.websocket.close()
+
+    async def _attach(self, sessions: WsSessions) -> tuple[WsSession, list[str]]:
+        resumed = await self._resume(sessions)
+        if resumed is not None:
+            return resumed
+        session = sessions.open(self.user.id, self)
+        data = {"connection_id": session.id, "server_version": server_version(self.ctx)}
+        return session, [session.number(live_message("hello", data, user_id=self.user.id))]
+
+    async def _resume(self, sessions: WsSessions) -> tuple[WsSession, list[str]] | None:
+        """The session the client asks to resume and what it missed; None when there is none
+        to resume (a fresh client sends ``connection_id=`` empty)."""
+        params = self.websocket.query_params
+        connection_id = params.get("connection_id", "")
+        seq = params.get("sequence_number", "")
+        if not is_valid_id(connection_id) or not SEQUENCE.fullmatch(seq):
+            return None
+        session = sessions.find(self.user.id, connection_id)
+        if session is None or not await sessions.take(session, self, wait=TAKEOVER_SECONDS):
+            return None
+        missed = session.missed(int(seq))
+        if missed is None:  # the client would miss events: it starts again from a hello
+            sessions.drop(session)
+            return None
+        return session, missed
+
+    async def _pump(self, session: WsSession) -> None:
+        """Send the session's events this user may see. The one being checked stays in
+        ``session.held`` until it is numbered (kept for a resume) or refused, so a socket that
+        dies meanwhile (even by cancellation) loses nothing."""
+        assert self.reader is not None
+        while not self.reader.done():
+            if session.held is None:
+                getter = asyncio.create_task(session.queue.get())
+                done, _ = await asyncio.wait(
+                    {getter, self.reader}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if getter not in done:
+                    getter.cancel()
+                    return
+                session.held = getter.result()
+            allowed = await self._may_see(session.held)
+            text = session.number(session.held) if allowed else None
+            session.held = None
+            if text is not None:
+                await self.websocket.send_text(text)
 
     async def _read(self) -> None:
         """Answer client actions (only pings matter here) until the client goes away."""
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, KeyError):
             while True:
                 raw = await self.websocket.receive_text()
                 with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
@@ -159,8 +218,3 @@ class Connection:
         allowed = await channels.can_read(self.ctx, self.user, message.channel_id)
         self.readable[message.channel_id] = (now + READ_CACHE_SECONDS, allowed)
         return allowed
-
-    async def _send(self, message: LiveMessage) -> None:
-        text = message.encode(self.seq)
-        self.seq += 1
-        await self.websocket.send_text(text)
