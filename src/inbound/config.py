@@ -14,7 +14,12 @@ from dataclasses import Field, dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
+from inbound import __version__
 from inbound.errors import BadRequestError
+
+MATTERMOST_VERSION = "9.11.0"
+"""The Mattermost API level we claim (Mattermost's ``model.CurrentVersion``; README.md,
+*Compatibility*, says why)."""
 
 
 def setting(key: str, default: Any, *, between: tuple[int, int] | None = None) -> Any:
@@ -209,7 +214,11 @@ class Config:
 
     def client_subset(self) -> dict[str, str]:
         """Mattermost's ``config/client?format=old``: every value as a string."""
-        out: dict[str, str] = {"Version": "inbound"}
+        out: dict[str, str] = {
+            "Version": MATTERMOST_VERSION,  # what the mobile app's version checks read
+            "BuildNumber": __version__,
+            "BuildEnterpriseReady": "false",
+        }
         for section, key in CLIENT_KEYS:
             value = self.document[section][key]
             out[key] = str(value).lower() if isinstance(value, bool) else str(value)

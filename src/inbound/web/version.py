@@ -21,11 +21,9 @@ from dataclasses import dataclass
 import orjson
 
 from inbound import __version__
-from inbound.config import Config
+from inbound.config import MATTERMOST_VERSION, Config
 from inbound.services.context import Context
 
-MATTERMOST_VERSION = "9.11.0"
-"""The Mattermost API level we claim (Mattermost's ``model.CurrentVersion``)."""
 BUILD_NUMBER = __version__
 HEADER_NAME = b"x-version-id"
 
