@@ -7,6 +7,7 @@ interpreter's 5 ms switch interval (ping p50 0.2 ms → 5.5 ms in ``bench/render
 Queued jobs start cheapest first, so a channel full of hostile posts does not delay everyone's
 ordinary ones; a job that uses more than ``CPU_LIMIT_S`` of CPU is stopped inside its worker
 (``SIGVTALRM``) and answers ``None``, as does one that fails. A worker that dies is replaced.
+A page's cheap posts travel together (``submit_all``): one round trip per batch, not per post.
 """
 
 from __future__ import annotations

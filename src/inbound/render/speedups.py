@@ -7,6 +7,8 @@ A 4,000-character log took ~8 ms to parse; most of it went to two things that fi
   TLD alternation) at each: ~4 ms on that log. ``quick_pretest`` answers the same question by
   looking only where a match can start — where a schema's name starts, at ``localhost`` or
   ``www.``, at each ``.`` — and running linkify-it's own regexes there.
+- **rules that cannot match**: with ``html: False`` the raw-HTML rules only return False (the
+  block one tried at every line).
 - **the inline tokenizer stopping at characters no enabled rule reacts to** (``-``, ``:`` …
   by default: every ``-`` of a timestamp ran a dozen rules). ``terminators`` is the set our
   rules do react to; the text between stops is gathered into the same tokens either way.
@@ -95,6 +97,9 @@ def install(md: MarkdownIt) -> list[str]:
     """Install the shortcuts on ``md`` (configured as ``markdown._parser`` does); the names of
     those installed."""
     installed = []
+    if not md.options.get("html"):  # both rules return False at once then (after a log call)
+        md.disable(["html_block", "html_inline"])
+        installed.append("no html rules")
     rules = [rule.name for rule in md.inline.ruler.__rules__]
     if rules == list(INLINE_RULES):
         md.inline.terminator_re = re.compile("[" + re.escape(TERMINATORS) + "]")
