@@ -67,20 +67,36 @@ def quick_pretest(linkify: object) -> Callable[[str], bool] | None:
         or not host_test.startswith(HOST_FUZZY_START)
     ):
         return None
+    # every schema name ends with ":" (http:, mailto: …) or is "//"; none of the first ends
+    # another, so their matches never overlap and one search finds every place they start
+    colon_names = [n for n in names if n[-1] == ":"]
+    if any(n[-1] != ":" and n != "//" for n in names) or any(
+        a != b and a.endswith(b) for a in colon_names for b in colon_names
+    ):
+        return None
+    named = re.compile("|".join(re.escape(n) for n in colon_names), re.IGNORECASE)
     schema = re.compile(schema_test, re.IGNORECASE)
     host = re.compile(host_test, re.IGNORECASE)
-    # zero-width, so overlapping names are all found
-    name_starts = re.compile("(?=" + "|".join(re.escape(n) for n in names) + ")", re.IGNORECASE)
     words = re.compile("localhost|www\\.", re.IGNORECASE)
+
+    def schema_at(text: str, at: int) -> bool:
+        """Whether the schema test matches with its name at ``at``: a boundary character
+        before it (``(?!_)``, ``[><｜]`` or Unicode punctuation, space, control), or the
+        text's start."""
+        return schema.match(text, at - 1 if at else 0) is not None
 
     def test(text: str) -> bool:
         if "@" in text:
             return True
-        for start in name_starts.finditer(text):
-            at = start.start()
-            # the schema test is a boundary character (or the text's start), then the name
-            if schema.match(text, at - 1 if at else 0):
+        for name in named.finditer(text):
+            if schema_at(text, name.start()):
                 return True
+        if "//" in text:
+            slash = text.find("/")
+            while slash >= 0:  # (str.find of "//" from an index is slow on long texts)
+                if text.startswith("/", slash + 1) and schema_at(text, slash):
+                    return True
+                slash = text.find("/", slash + 1)
         if words.search(text):
             return True
         dot = text.find(".")
