@@ -33,6 +33,16 @@ def fail(_: str) -> str:
     raise ValueError("boom")
 
 
+def echo_pid(text: str) -> str:
+    return f"{text}:{os.getpid()}"
+
+
+def spin_or_fail(seconds: float) -> str:
+    if seconds < 0:
+        raise ValueError("boom")
+    return spin(seconds)
+
+
 @pytest.fixture(scope="module")
 def pool() -> Iterator[RenderPool]:
     pool = RenderPool(workers=1, cpu_limit=0.3)
@@ -89,4 +99,46 @@ def test_a_full_queue_refuses_and_clear_drops_the_waiting(
     assert pool.submit(nap, 0.0, cost=1) is None
     assert pool.clear() == 2
     assert all(f is not None and f.cancelled() for f in waiting)
+    assert blocker is not None and blocker.result(timeout=30) == "rested"
+
+
+def test_submit_all_answers_each_call_in_batches(pool: RenderPool) -> None:
+    calls = [((f"p{n}",), 10) for n in range(20)]
+    futures = pool.submit_all(echo_pid, calls)
+    answers = [f.result(timeout=30) for f in futures if f is not None]
+    assert len(answers) == 20
+    assert [a.split(":")[0] for a in answers if a] == [f"p{n}" for n in range(20)]
+    assert len({a.split(":")[1] for a in answers if a}) == 1  # in the one worker
+
+
+def test_a_call_over_its_limit_in_a_batch_spares_the_others(pool: RenderPool) -> None:
+    futures = pool.submit_all(spin_or_fail, [((5.0,), 1), ((0.0,), 1), ((-1.0,), 1), ((0.01,), 1)])
+    started = time.monotonic()
+    answers = [f.result(timeout=30) if f is not None else "refused" for f in futures]
+    assert answers == [None, "done", None, "done"]  # over the limit, done, failed, done
+    assert time.monotonic() - started < 4
+
+
+def test_a_costly_call_is_not_batched_and_waits_for_the_cheap_ones(pool: RenderPool) -> None:
+    blocker = pool.submit(nap, 0.5, cost=0)
+    finished: list[int] = []
+    costs = [pool.batch_cost, 5, 7, pool.batch_cost * 2]
+    futures = pool.submit_all(nap, [((0.0,), cost) for cost in costs])
+    for cost, future in zip(costs, futures, strict=True):
+        assert future is not None
+        future.add_done_callback(lambda _f, cost=cost: finished.append(cost))
+    assert blocker is not None and blocker.result(timeout=30) == "rested"
+    assert [f.result(timeout=30) for f in futures if f is not None] == ["rested"] * 4
+    assert finished == [5, 7, pool.batch_cost, pool.batch_cost * 2]
+
+
+def test_clear_cancels_a_waiting_batch(pool: RenderPool) -> None:
+    blocker = pool.submit(nap, 1.0, cost=0)
+    deadline = time.monotonic() + 10
+    while pool.queued():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    futures = pool.submit_all(nap, [((0.0,), 1), ((0.0,), 1)])
+    assert pool.clear() == 1
+    assert all(f is not None and f.cancelled() for f in futures)
     assert blocker is not None and blocker.result(timeout=30) == "rested"

@@ -175,23 +175,34 @@ def _finished(
     _remember(key, html)
 
 
-def _start(post: Post, viewer: Viewer, key: CacheKey, text: str) -> Future[str | None] | None:
-    """The post's rendering in the pool (already running for this key, or queued now); ``None``
-    when it will not be rendered: known to be too slow, or the queue is full."""
-    version = (post.id, post.update_at)
-    with _lock:
-        running = _rendering.get(key)
-        hopeless = version in _unrenderable
-    if running is not None or hopeless:
-        return running
-    props = post.props
-    args = (post.message, props.get("attachments"), props.get("blocks"), viewer)
-    future = _pool.submit(render_post, *args, cost=render_cost(text))
-    if future is not None:
+def _start_all(
+    found: Sequence[tuple[Post, CacheKey, str]],
+) -> list[Future[str | None] | None]:
+    """Each post's rendering in the pool (already running for this key, or queued now, the
+    page's posts together: ``RenderPool.submit_all``); ``None`` for one that will not be
+    rendered: known to be too slow, or the queue is full."""
+    futures: list[Future[str | None] | None] = [None] * len(found)
+    calls: list[tuple[tuple[Any, ...], int]] = []
+    queued: list[int] = []
+    for index, (post, key, text) in enumerate(found):
         with _lock:
-            _rendering[key] = future
-        future.add_done_callback(partial(_finished, key, version, text))
-    return future
+            running = _rendering.get(key)
+            hopeless = (post.id, post.update_at) in _unrenderable
+        if running is not None or hopeless:
+            futures[index] = running
+            continue
+        props = post.props
+        args = (post.message, props.get("attachments"), props.get("blocks"), key[2])
+        calls.append((args, render_cost(text)))
+        queued.append(index)
+    for index, future in zip(queued, _pool.submit_all(render_post, calls), strict=True):
+        futures[index] = future
+        if future is not None:
+            post, key, text = found[index]
+            with _lock:
+                _rendering[key] = future
+            future.add_done_callback(partial(_finished, key, (post.id, post.update_at), text))
+    return futures
 
 
 async def _settled(futures: Sequence[Future[Any]], *, seconds: float) -> None:
@@ -241,15 +252,19 @@ async def post_htmls(
     plain text (``fallback_html``) while its rendering goes on and fills the cache, so the
     next view shows it rendered."""
     htmls = [_cached((p.id, p.update_at, viewer)) if _has_content(p) else "" for p in found]
+    missing = [
+        (index, (post, (post.id, post.update_at, viewer), plain_text(post.message, post.props)))
+        for index, post in enumerate(found)
+        if htmls[index] is None
+    ]
     waiting: dict[int, tuple[Future[str | None], str]] = {}
-    for index, post in enumerate(found):
-        if htmls[index] is None:
-            text = plain_text(post.message, post.props)
-            future = _start(post, viewer, (post.id, post.update_at, viewer), text)
-            if future is None:
-                htmls[index] = fallback_html(text)
-            else:
-                waiting[index] = (future, text)
+    for (index, (_, _, text)), future in zip(
+        missing, _start_all([item for _, item in missing]), strict=True
+    ):
+        if future is None:
+            htmls[index] = fallback_html(text)
+        else:
+            waiting[index] = (future, text)
     if waiting:
         await _settled([_pool.warm()], seconds=STARTUP_S)
         await _settled([future for future, _ in waiting.values()], seconds=budget)
