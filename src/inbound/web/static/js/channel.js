@@ -1,5 +1,5 @@
 import { api, h, state } from "./core.js";
-import { decorate, fill, postElement, posts } from "./posts.js";
+import { decorate, fill, forget, postElement, posts } from "./posts.js";
 import { channelHeader, layout, renderSidebar } from "./shell.js";
 
 async function loadOlder(list) {
@@ -73,6 +73,39 @@ export async function showChannel(channel, highlight) {
   }
   await markViewed(channel.id);
   document.querySelector(".sidebar").replaceWith(renderSidebar());
+}
+
+// The open channel's newest page again, as showChannel loads it (after the live stream lost
+// events): it replaces what the list shows, and stays at the bottom if it was there.
+export async function refreshChannel() {
+  const channel = state.channel;
+  const list = document.querySelector(".center .posts");
+  if (!channel || !list) return;
+  const page = await api("GET", `/web/api/channels/${channel.id}/posts?team=${state.team.name}&per_page=60`);
+  if (state.channel !== channel || !list.isConnected) return; // the reader moved on meanwhile
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+  for (const el of posts(list)) forget(el);
+  state.hasMore = page.has_more;
+  fill(list, page.posts.slice().reverse(), list.view || { inThread: false });
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+// The open thread's posts again (its panel, composer and draft stay).
+export async function refreshThread() {
+  const rootId = state.thread;
+  const list = document.querySelector(".thread .posts");
+  if (!rootId || !list) return;
+  let data;
+  try {
+    data = await api("GET", `/web/api/posts/${rootId}/thread?team=${state.team.name}`);
+  } catch (err) {
+    if (err.status === 404 || err.status === 403) { closeThread(); return; } // deleted meanwhile
+    throw err;
+  }
+  if (state.thread !== rootId || !list.isConnected) return;
+  for (const el of posts(list)) forget(el);
+  fill(list, data.posts, { inThread: true });
+  list.scrollTop = list.scrollHeight;
 }
 
 export async function openThread(rootId) {

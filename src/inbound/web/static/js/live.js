@@ -1,16 +1,154 @@
-import { api, state } from "./core.js";
-import { closeThread, markViewed } from "./channel.js";
+import { api, h, state } from "./core.js";
+import { closeThread, markViewed, refreshChannel, refreshThread } from "./channel.js";
 import { decorate, postElement, refreshPost, removePost, replacePost } from "./posts.js";
 import { onReactionEvent } from "./reactions.js";
 import { loadSidebar, onChannelUpdated, renderSidebar } from "./shell.js";
 
 // ---------- live updates ----------
+// Mattermost's reliable websocket, as its WebSocketClient uses it: `hello` names the connection
+// (data.connection_id) and events are numbered from 0 (hello = 0). After a drop the client comes
+// back with ?connection_id=<id>&sequence_number=<next seq it expects>: the server either goes on
+// at that seq (what was missed first, no hello), or starts a new connection with a new hello, and
+// then what the view shows is fetched again, since events may have been lost.
+const RETRY_BASE_MS = 1000; // the first retry comes after 0.5–1 s, each failure doubles it…
+const RETRY_CAP_MS = 60000; // …up to a minute (then 30–60 s between tries)
+const STABLE_MS = 5000; // a socket open this long (or that brought a message) was a success
+const PING_MS = 30000; // a ping each 30 s; no answer by the next one: the socket is dead
+
+const live = {
+  socket: null,
+  connectionId: "", // from the last hello
+  nextSeq: 0, // the seq of the next event we expect
+  serverVersion: "", // hello.data.server_version of the first connection
+  failures: 0,
+  retry: null, // the pending reconnect's timer
+  chain: Promise.resolve(), // events are handled one at a time, in order
+  actionSeq: 1, // our own actions' seq (pings); the server answers with seq_reply
+  pending: null, // the seq of a ping not answered yet
+};
+
 export function connect() {
-  if (state.ws) return;
-  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v4/websocket`);
+  if (live.socket || live.retry) return;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const query = live.connectionId ? `?connection_id=${encodeURIComponent(live.connectionId)}&sequence_number=${live.nextSeq}` : "";
+  const ws = new WebSocket(`${scheme}://${location.host}/api/v4/websocket${query}`);
+  live.socket = ws;
   state.ws = ws;
-  ws.addEventListener("message", (e) => onEvent(JSON.parse(e.data)));
-  ws.addEventListener("close", () => { state.ws = null; setTimeout(connect, 2000); });
+  let stable = null;
+  let pinger = null;
+  const succeeded = () => { live.failures = 0; clearTimeout(stable); };
+  ws.addEventListener("open", () => {
+    stable = setTimeout(succeeded, STABLE_MS);
+    live.pending = null;
+    pinger = setInterval(() => ping(ws), PING_MS);
+  });
+  ws.addEventListener("message", (e) => {
+    if (live.socket !== ws) return;
+    let message;
+    try { message = JSON.parse(e.data); } catch { return; }
+    if (receive(ws, message)) succeeded();
+  });
+  ws.addEventListener("close", (e) => {
+    clearTimeout(stable);
+    clearInterval(pinger);
+    if (live.socket !== ws) return;
+    lost();
+    // 4001: not signed in (any more); an API call sends the reader to the login page
+    if (e.code === 4001) api("GET", "/api/v4/users/me").catch(() => {});
+  });
+}
+
+// The socket is gone (closed, or found dead): try again after a jittered, capped backoff.
+function lost() {
+  live.socket = null;
+  state.ws = null;
+  const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** live.failures);
+  live.failures += 1;
+  const delay = ceiling / 2 + Math.random() * ceiling / 2;
+  live.retry = setTimeout(() => { live.retry = null; connect(); }, delay);
+}
+
+function drop(ws) {
+  if (live.socket !== ws) return;
+  lost(); // at once: the close of a dead socket may take long to come
+  try { ws.close(); } catch { /* already closing */ }
+}
+
+function ping(ws) {
+  if (live.pending !== null) { drop(ws); return; }
+  live.pending = live.actionSeq++;
+  try { ws.send(JSON.stringify({ action: "ping", seq: live.pending })); } catch { drop(ws); }
+}
+
+// Back online: no need to wait for the timer.
+window.addEventListener("online", () => {
+  if (!live.retry) return;
+  clearTimeout(live.retry);
+  live.retry = null;
+  live.failures = 0;
+  connect();
+});
+
+function receive(ws, message) {
+  if (message.seq_reply !== undefined) {
+    if (message.seq_reply === live.pending) live.pending = null;
+    return true;
+  }
+  if (typeof message.seq !== "number") return true;
+  let resync = false;
+  if (message.event === "hello") {
+    const data = message.data || {};
+    // a new connection although we asked to resume one: what happened meanwhile may be lost
+    resync = Boolean(live.connectionId) && live.connectionId !== data.connection_id;
+    live.connectionId = data.connection_id || "";
+    live.nextSeq = 0;
+    versionSeen(data.server_version || "");
+  }
+  if (message.seq !== live.nextSeq) {
+    // a gap: reconnect asking for the event we expect; the server sends what was missed, or a
+    // new hello and we fetch the view again
+    console.warn(`live: missed events, got seq ${message.seq}, expected ${live.nextSeq}`);
+    drop(ws);
+    return false;
+  }
+  live.nextSeq = message.seq + 1;
+  if (resync) enqueue(() => refetch());
+  enqueue(() => onEvent(message));
+  return true;
+}
+
+function enqueue(task) {
+  live.chain = live.chain.then(task).catch((err) => console.error("live:", err));
+}
+
+// What the view shows, fetched again as on first load: the sidebar's unread counts, the open
+// channel's newest page, the open thread.
+async function refetch() {
+  if (!state.team) return;
+  const open = state.channel && document.querySelector(".center .posts") ? state.channel : null;
+  if (open) {
+    await refreshChannel();
+    if (state.thread) await refreshThread();
+  }
+  await loadSidebar(state.team.name);
+  if (open && document.visibilityState === "visible") await markViewed(open.id);
+  document.querySelector(".sidebar")?.replaceWith(renderSidebar());
+}
+
+// Mattermost's web app offers a reload when the server it talks to is upgraded. The version's
+// last two fields are the client config's hash and the license: a config change alone is not a
+// new version (the sidebar's refetch brings the new config).
+function versionSeen(version) {
+  if (!live.serverVersion) { live.serverVersion = version; return; }
+  const release = (v) => v.split(".").slice(0, -2).join(".");
+  if (!version || release(version) === release(live.serverVersion)) return;
+  live.serverVersion = version;
+  if (document.querySelector(".version-banner")) return;
+  const banner = h("div", { class: "version-banner", role: "status" },
+    h("span", {}, "A new version of inbound is available."),
+    h("button", { type: "button", class: "primary", onclick: () => location.reload() }, "Reload"),
+    h("button", { type: "button", class: "close", "aria-label": "Dismiss", onclick: () => banner.remove() }, "✕"));
+  document.body.append(banner);
 }
 
 async function onEvent(message) {
