@@ -113,6 +113,9 @@ class InboundProtocol(HttpToolsProtocol):
         self.reading = False
         self._cancel_read_timer()
         super().handle_websocket_upgrade()
+        # The websocket protocol has the transport now; the parser (which holds this protocol,
+        # a cycle the collector would free only in a rare full collection) is done.
+        self.parser = None  # type: ignore[assignment]
 
     # Reading
 

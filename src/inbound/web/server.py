@@ -15,6 +15,7 @@ import uvicorn
 from inbound.services.context import Context
 from inbound.web.connections import ConnectionTable
 from inbound.web.protocol import InboundProtocol
+from inbound.web.ws_protocol import InboundWebSocketProtocol
 
 FINAL_COMMIT_SECONDS = 1.0
 """Of GracefulShutdownSeconds, kept for the writer's last commits after requests end."""
@@ -27,7 +28,7 @@ class InboundConfig(uvicorn.Config):
     def __init__(
         self, app: Any, *, context: Context, table: ConnectionTable, **options: Any
     ) -> None:
-        super().__init__(app, http=InboundProtocol, **options)
+        super().__init__(app, http=InboundProtocol, ws=InboundWebSocketProtocol, **options)
         self.context = context
         self.table = table
 

@@ -142,7 +142,11 @@ class Connection:
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:  # synchronous: it also runs when the socket's task is cancelled
-            self.reader.cancel()
+            # Let go of the reader: its cancellation's traceback holds its frame, which holds
+            # this connection, and a cycle would keep the socket's objects until a full
+            # collection (rare, see runtime.py).
+            reader, self.reader = self.reader, None
+            reader.cancel()
             if session is not None:
                 sessions.detach(session, self)
         if self.evicted:  # tell the old socket, should its client still be there
