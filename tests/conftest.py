@@ -54,6 +54,25 @@ def pytest_configure(config: pytest.Config) -> None:
     # the same for every server this session starts from the environment (CLI, subprocesses)
     for name, value in CHEAP_PASSWORD_HASH.items():
         os.environ.setdefault(f"INBOUND_{name.upper()}", str(value))
+    _share_default_ssl_context()
+
+
+def _share_default_ssl_context() -> None:
+    """httpx builds a new SSL context for every client, loading certifi's CA bundle (~50 ms
+    of CPU), and ``httpx.post(...)`` makes a client per call: the suite's thousands of plain
+    HTTP calls to 127.0.0.1 spent minutes of CPU on it. Every client with the default TLS
+    settings shares one default context instead (SSLContext is meant to be shared)."""
+    from httpx._transports import default
+
+    real = default.create_ssl_context
+    shared = real()
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is True and cert is None and trust_env:
+            return shared
+        return real(verify=verify, cert=cert, trust_env=trust_env)
+
+    default.create_ssl_context = create_ssl_context
 
 
 def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
