@@ -24,7 +24,6 @@ import httpx
 import orjson
 import pytest
 import uvicorn
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
@@ -41,6 +40,39 @@ T = TypeVar("T")
 ADMIN_PASSWORD = "admin-password-1"
 PG_ENV = "INBOUND_TEST_DATABASE_URL"
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432"
+# argon2 at its cheapest for the suite: at the production cost (~40 ms of CPU a hash or
+# verify) a test's users and logins were ~40 % of its setup. Tests marked
+# ``production_password_hash`` (and tests/test_password_cost.py) keep the real cost.
+CHEAP_PASSWORD_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8}
+PRODUCTION_MARK = "production_password_hash"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{PRODUCTION_MARK}: the settings fixture keeps the production argon2 cost"
+    )
+    # the same for every server this session starts from the environment (CLI, subprocesses)
+    for name, value in CHEAP_PASSWORD_HASH.items():
+        os.environ.setdefault(f"INBOUND_{name.upper()}", str(value))
+    _share_default_ssl_context()
+
+
+def _share_default_ssl_context() -> None:
+    """httpx builds a new SSL context for every client, loading certifi's CA bundle (~50 ms
+    of CPU), and ``httpx.post(...)`` makes a client per call: the suite's thousands of plain
+    HTTP calls to 127.0.0.1 spent minutes of CPU on it. Every client with the default TLS
+    settings shares one default context instead (SSLContext is meant to be shared)."""
+    from httpx._transports import default
+
+    real = default.create_ssl_context
+    shared = real()
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is True and cert is None and trust_env:
+            return shared
+        return real(verify=verify, cert=cert, trust_env=trust_env)
+
+    default.create_ssl_context = create_ssl_context
 
 
 def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -74,17 +106,33 @@ def _migrate(url: str) -> None:
     run_async(go)
 
 
-def _truncate(url: str) -> None:
-    async def go() -> None:
-        db = Database(url)
-        try:
-            async with db.engine.begin() as conn:
-                names = ", ".join(t.name for t in metadata.sorted_tables)
-                await conn.execute(text(f"TRUNCATE {names}"))
-        finally:
-            await db.dispose()
+class _Emptier:
+    """One connection to a PostgreSQL test database, kept for the session on an event loop of
+    its own, that deletes every row before each test. ``DELETE`` rather than ``TRUNCATE``: the
+    tables hold a few rows, and TRUNCATE's new files and fsyncs made it ~100x slower (0.3 s a
+    test on a busy machine, against 3 ms); the schema has no sequences for it to reset."""
 
-    run_async(go)
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sql = "; ".join(f"DELETE FROM {t.name}" for t in reversed(metadata.sorted_tables))
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.conn: asyncpg.Connection = self._run(asyncpg.connect(dsn, timeout=10))
+
+    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=60)
+
+    def empty(self) -> None:
+        self._run(self.conn.execute(self.sql))  # one implicit transaction
+
+    def close(self) -> None:
+        try:
+            self._run(self.conn.close())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            self.loop.close()
 
 
 @pytest.fixture(scope="session")
@@ -148,14 +196,30 @@ def pg_migrated() -> Iterator[str]:
             _on_server(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def pg_emptier(pg_migrated: str) -> Iterator[_Emptier]:
+    emptier = _Emptier(pg_migrated)
+    try:
+        yield emptier
+    finally:
+        emptier.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     return fresh_database(request, sqlite_template, tmp_path)
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_password=ADMIN_PASSWORD)
+def settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    return server_settings(request, database_url)
+
+
+def server_settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    """The start-up settings of a test's server: cheap password hashing unless the test is
+    marked ``production_password_hash``."""
+    cost = {} if request.node.get_closest_marker(PRODUCTION_MARK) else CHEAP_PASSWORD_HASH
+    return Settings(database_url=database_url, admin_password=ADMIN_PASSWORD, **cost)
 
 
 class Api:
@@ -355,6 +419,7 @@ def fresh_database(request: pytest.FixtureRequest, sqlite_template: Path, folder
         path = folder / "inbound.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
+    emptier: _Emptier = request.getfixturevalue("pg_emptier")
+    emptier.empty()
     url: str = request.getfixturevalue("pg_migrated")
-    _truncate(url)
     return url

@@ -205,6 +205,7 @@ def _alike(medians: dict[str, float]) -> bool:
     return all(0.8 <= medians[kind] / medians["known"] <= 1.2 for kind in ("unknown", "locked"))
 
 
+@pytest.mark.production_password_hash  # the real argon2 work is what must cost the same
 def test_unknown_known_and_locked_names_take_the_same_time(api: Api) -> None:
     api.ctx.login_throttle = LoginThrottle(burst=10_000)
     api.patch_config("ServiceSettings", MaximumLoginAttempts=1000)

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from inbound.render.posts import start_renderers
 from inbound.services import config as config_service
+from inbound.services.auth import use_password_cost
 from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
 from inbound.services.context import Context
 from inbound.services.failures import Failures
@@ -46,7 +47,12 @@ class Runtime:
             settings=settings,
             db=db,
             writer=writer,
-            passwords=ThreadPoolExecutor(max_workers=2, thread_name_prefix="password"),
+            passwords=ThreadPoolExecutor(
+                max_workers=2,
+                thread_name_prefix="password",
+                initializer=use_password_cost,
+                initargs=(settings.password_hash_time_cost, settings.password_hash_memory_kib),
+            ),
             large_messages=ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-message"),
         )
         writer.on_commit = self.context.announce_posts

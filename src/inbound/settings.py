@@ -27,6 +27,17 @@ class Settings:
     team_name: str = "main"
     redis_url: str = ""
     db_pool_size: int = 10  # PostgreSQL connections kept open per process
+    # argon2id cost of new password hashes (OWASP's baseline). Lower only for test suites:
+    # a cheaper hash is a weaker one.
+    password_hash_time_cost: int = 2
+    password_hash_memory_kib: int = 19_456
+
+    def __post_init__(self) -> None:
+        if self.password_hash_time_cost < 1 or self.password_hash_memory_kib < 8:
+            raise ValueError(
+                "INBOUND_PASSWORD_HASH_TIME_COST must be at least 1 and "
+                "INBOUND_PASSWORD_HASH_MEMORY_KIB at least 8 (argon2's minimums)"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,4 +61,6 @@ class Settings:
 
 
 _FIELDS = [f for f in Settings.__dataclass_fields__]
-_INT_FIELDS = frozenset({"port", "db_pool_size"})
+_INT_FIELDS = frozenset(
+    {"port", "db_pool_size", "password_hash_time_cost", "password_hash_memory_kib"}
+)

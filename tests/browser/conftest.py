@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from inbound.settings import Settings
+from tests.conftest import server_settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
@@ -65,8 +66,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_password="admin-password-1")
+def settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    return server_settings(request, database_url)
 
 
 def login(page: Any, username: str = "admin", password: str = "admin-password-1") -> None:

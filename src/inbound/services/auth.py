@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +22,11 @@ from inbound.services.permissions import require_system_admin
 from inbound.store import users as user_store
 
 # OWASP's argon2id baseline (19 MiB, 2 passes): strong, and quick enough for a login.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+PRODUCTION_TIME_COST = 2
+PRODUCTION_MEMORY_KIB = 19_456
+_hasher = PasswordHasher(
+    time_cost=PRODUCTION_TIME_COST, memory_cost=PRODUCTION_MEMORY_KIB, parallelism=1
+)
 
 
 # Checked when the login names nobody, so unknown and known names take the same time.
@@ -28,14 +34,34 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # thread at import made glibc keep every later 19 MiB hash buffer in the heap)
 _NOBODY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$+P9a5JOjPT0rOWBDB/P3LQ$NgEAbrTlbajFR9YjV+lPoH1v0Tme4Mj7x+e8tZOyMeY"
 
+# A password thread started with another cost (``use_password_cost``) keeps its hasher and
+# its own stand-in hash here; every other thread uses the production ones above.
+_thread = threading.local()
+
+
+def use_password_cost(time_cost: int, memory_kib: int) -> None:
+    """The password pool's thread initializer: this thread hashes new passwords, and checks
+    unknown names against a stand-in hash, at this argon2 cost (``Settings``'
+    ``password_hash_*``; the production cost unless the test suite lowers it). Existing hashes
+    keep the cost they were made with: a verify reads it from the hash."""
+    if (time_cost, memory_kib) == (PRODUCTION_TIME_COST, PRODUCTION_MEMORY_KIB):
+        return
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    _thread.hasher = hasher
+    _thread.nobody_hash = hasher.hash(secrets.token_urlsafe(16))
+
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    hasher: PasswordHasher = getattr(_thread, "hasher", _hasher)
+    return hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``; an empty one (the login names nobody)
+    costs the same verify, against the stand-in hash."""
+    stand_in: str = getattr(_thread, "nobody_hash", _NOBODY_HASH)
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or stand_in, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -48,7 +74,7 @@ async def hash_password_off_loop(ctx: Context, password: str) -> str:
 
 async def verify_password_off_loop(ctx: Context, password_hash: str, password: str) -> bool:
     return await asyncio.get_running_loop().run_in_executor(
-        ctx.passwords, verify_password, password_hash or _NOBODY_HASH, password
+        ctx.passwords, verify_password, password_hash, password
     )
 
 
