@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inbound.errors import AppError, BadRequestError
+from inbound.errors import AppError, BadRequestError, PayloadTooLargeError
 from inbound.models import new_id
 from inbound.runtime import Runtime
 from inbound.settings import Settings
@@ -100,13 +100,44 @@ class Inbound:
                 message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
+        limit = self.hooks.ctx.config.service.maximum_payload_size_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await error_response(_body_too_large(limit), rid)(scope, receive, send_with_id)
+            return
+        size = 0
+
+        async def receive_bounded() -> Message:
+            """Mattermost's ``MaximumPayloadSizeBytes`` for every API request: a body that
+            grows past it (chunked, or longer than declared) is a 413, never read on."""
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise _body_too_large(limit)
+            return message
+
         try:
-            await self.api(scope, receive, send_with_id)
+            await self.api(scope, receive_bounded, send_with_id)
         except Exception as error:
             # Already answered and logged (once per kind per interval) by _handle_failure;
             # Starlette re-raises it so servers can log it, which would log every one.
             if not getattr(error, _ANSWERED, False):
                 raise
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() and len(value) < 20 else None
+    return None
+
+
+def _body_too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        "api.context.request_body_too_large.app_error",
+        f"The request body is larger than the {limit}-byte limit (ServiceSettings.MaximumPayloadSizeBytes).",
+    )
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:
