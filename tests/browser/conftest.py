@@ -76,3 +76,17 @@ def login(page: Any, username: str = "admin", password: str = "admin-password-1"
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_selector(".sidebar")
+
+
+def open_team_menu(page: Any) -> None:
+    """Open the team menu (Integrations, System Console). A click that lands while the app is
+    still drawing its first view can be lost with the button it hit: click again, at most
+    three times, until the menu shows."""
+    for attempt in range(3):
+        page.click(".team-button")
+        try:
+            page.wait_for_selector("[role=menu] >> text=Integrations", timeout=3_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, login
+from tests.browser.conftest import ARTIFACTS, login, open_team_menu
 from tests.browser.test_web import Http
 from tests.conftest import LiveServer
 from tests.test_console_settings import console_rows, readme_settings
@@ -35,7 +35,7 @@ def shoot(page: Any, name: str) -> None:
 def test_console_has_its_own_navigation(page: Any, live_server: LiveServer) -> None:
     page.set_viewport_size(DESKTOP)
     login(page)
-    page.click(".team-button")  # the team menu holds Integrations and the System Console
+    open_team_menu(page)  # the team menu holds Integrations and the System Console
     page.click("text=System Console")
     nav = page.locator("nav.console-nav")
     expect(nav.locator("a[aria-current=page]")).to_have_text("Integration Management")

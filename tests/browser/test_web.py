@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, login
+from tests.browser.conftest import ARTIFACTS, login, open_team_menu
 from tests.conftest import LiveServer
 
 TABLE = (
@@ -50,7 +50,7 @@ class Http:
 
 
 def create_hook_in_ui(page: Any, name: str) -> str:
-    page.click(".team-button")  # the team menu holds Integrations and the System Console
+    open_team_menu(page)  # the team menu holds Integrations and the System Console
     page.click("text=Integrations")
     page.click("text=Add incoming webhook")
     page.select_option("#channel_id", label="# Town Square")
@@ -108,7 +108,7 @@ def test_mention_badge_in_another_channel(page: Any, live_server: LiveServer) ->
 
 def test_system_console_setting_takes_effect(page: Any, live_server: LiveServer) -> None:
     login(page)
-    page.click(".team-button")
+    open_team_menu(page)
     page.click("text=System Console")
     choice = page.locator("input[name='ServiceSettings.EnablePostUsernameOverride'][value=true]")
     choice.wait_for()

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_team_menu
 from tests.browser.test_web import Http
 from tests.conftest import LiveServer
 
@@ -144,7 +144,7 @@ def test_non_admin_sees_no_console(page: Any, live_server: LiveServer) -> None:
     http = Http(live_server)
     http.member("dan")
     login(page, "dan", "password-123")
-    page.click(".team-button")
+    open_team_menu(page)
     expect(page.get_by_role("menuitem", name="Integrations")).to_be_visible()
     expect(page.locator("text=System Console")).to_have_count(0)
     page.goto("/admin_console/integrations/integration_management")
