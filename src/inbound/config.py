@@ -10,6 +10,7 @@ Mattermost's keys and order; only the keys declared here exist.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import Field, dataclass, field, fields
 from functools import cached_property
 from typing import Any
@@ -50,6 +51,8 @@ class ServiceSettings:
     graceful_shutdown_seconds: int = setting("GracefulShutdownSeconds", 10, between=(0, 3600))
     maximum_login_attempts: int = setting("MaximumLoginAttempts", 10, between=(1, 1000))
     allow_cors_from: str = setting("AllowCorsFrom", "")
+    # Headers that carry the client's address, read only from a trusted proxy (senders.md §5)
+    trusted_proxy_ip_header: Sequence[str] = setting("TrustedProxyIPHeader", ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +104,16 @@ SECTIONS: tuple[type, ...] = (
 _SETTINGS: dict[str, dict[str, Field[Any]]] = {
     section.__name__: {f.metadata["key"]: f for f in fields(section)} for section in SECTIONS
 }
+
+
+def _json(default: Any) -> Any:
+    """A default as the document holds it (a list setting's tuple as a JSON array)."""
+    return list(default) if isinstance(default, tuple) else default
+
+
 DEFAULTS: dict[str, dict[str, Any]] = {
-    section: {key: f.default for key, f in keys.items()} for section, keys in _SETTINGS.items()
+    section: {key: _json(f.default) for key, f in keys.items()}
+    for section, keys in _SETTINGS.items()
 }
 
 CLIENT_KEYS = (
@@ -141,7 +152,19 @@ def validate(document: Any, *, base: dict[str, dict[str, Any]] | None = None) ->
     return merged
 
 
+MAX_LIST_ITEMS = 16
+MAX_LIST_ITEM_CHARS = 128
+
+
 def _checked(name: str, value: Any, spec: Field[Any]) -> Any:
+    if isinstance(spec.default, tuple):  # a list of strings (stored as a JSON array)
+        if value is None:  # Go's nil slice
+            return []
+        if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
+            raise invalid(f"{name} must be a list of at most {MAX_LIST_ITEMS} strings.")
+        if not all(isinstance(v, str) and 0 < len(v) <= MAX_LIST_ITEM_CHARS for v in value):
+            raise invalid(f"{name} must hold strings of 1–{MAX_LIST_ITEM_CHARS} characters.")
+        return list(value)
     if isinstance(spec.default, bool):
         if not isinstance(value, bool):
             raise invalid(f"{name} must be true or false.")

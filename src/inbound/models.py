@@ -219,6 +219,7 @@ class Post:
     is_pinned: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     has_reactions: bool = False
+    hook_id: str = ""  # the hook lineage that created it ("" for people's posts)
     reactions: list[Reaction] = field(default_factory=list)  # not a column: read beside it
 
 
@@ -251,6 +252,18 @@ class IncomingHook:
     last_used_at: int = 0
     rate_limit_per_sec: int = 0  # 0: RateLimitSettings.IncomingWebhookPerSec
     rate_limit_burst: int = 0  # 0: RateLimitSettings.IncomingWebhookMaxBurst
+    origin_id: str = ""  # the first id of this hook (regenerate keeps it); "" = ``id``
+    signing_secret: str = ""  # never leaves the server after it is created
+    allowed_cidrs: str = ""  # space-separated networks; "" = from anywhere
+
+    @property
+    def lineage(self) -> str:
+        """What stays the same across regenerates: the posts' and idempotency keys' owner."""
+        return self.origin_id or self.id
+
+    @property
+    def cidrs(self) -> list[str]:
+        return self.allowed_cidrs.split()
 
 
 # The caller of a public endpoint without a session: a user with no roles and no rights.

@@ -31,6 +31,9 @@ class Settings:
     # a cheaper hash is a weaker one.
     password_hash_time_cost: int = 2
     password_hash_memory_kib: int = 19_456
+    # Peers whose TrustedProxyIPHeader is believed (a reverse proxy on this machine by default):
+    # networks separated by spaces or commas.
+    trusted_proxies: str = "127.0.0.0/8 ::1/128"
 
     def __post_init__(self) -> None:
         if self.password_hash_time_cost < 1 or self.password_hash_memory_kib < 8:

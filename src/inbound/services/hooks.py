@@ -342,7 +342,7 @@ async def regenerate_hook(ctx: Context, actor: User | None, hook_id: str) -> Inc
     async with ctx.mutate() as (conn, changed):
         old = await _managed_hook(conn, config, actor, hook_id)
         now = now_ms()
-        fresh = replace(old, id=new_id(), update_at=now)
+        fresh = replace(old, id=new_id(), update_at=now, origin_id=old.lineage)
         await hook_store.update_hook(conn, old.id, delete_at=now, update_at=now)
         await hook_store.insert_hook(conn, fresh)
         if grace_ms:

@@ -40,6 +40,7 @@ def post_values(post: Post) -> tuple[Any, ...]:
         orjson.dumps(post.metadata).decode() if post.metadata else "",
         post.has_reactions,
         search_text(post.props) if post.props else "",
+        post.hook_id,
     )
 
 

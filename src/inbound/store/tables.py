@@ -157,6 +157,8 @@ posts = Table(
     Column("has_reactions", Boolean, nullable=False, server_default="0"),
     # Attachment and Block Kit text (``search.text``), indexed with the message: see ``search.py``
     _text("search_text"),
+    # The hook lineage (``incoming_hooks.origin_id``) that created the post: it may edit it.
+    Column("hook_id", String(26), nullable=False, server_default=""),
     Index("ix_posts_channel_id_create_at_id", "channel_id", "create_at", "id"),
     Index("ix_posts_channel_id_update_at", "channel_id", "update_at"),
     # Most posts are roots: index only replies (queries add ``root_id <> ''`` to use it).
@@ -205,6 +207,10 @@ incoming_hooks = Table(
     _ms("last_used_at"),
     Column("rate_limit_per_sec", Integer, nullable=False, server_default="0"),
     Column("rate_limit_burst", Integer, nullable=False, server_default="0"),
+    # The id the hook was created with; regenerate keeps it ("" on rows from before 0009: the id)
+    Column("origin_id", String(26), nullable=False, server_default=""),
+    _text("signing_secret"),  # "" = requests need no signature (senders.md §4)
+    _text("allowed_cidrs"),  # space-separated networks; "" = from anywhere (§5)
     Index("ix_incoming_hooks_team_id", "team_id"),
     Index("ix_incoming_hooks_channel_id", "channel_id"),
 )
@@ -216,6 +222,20 @@ retired_hook_keys = Table(
     _id("key"),
     _id("hook_id", primary_key=False),
     _ms("expire_at"),
+)
+
+# ``Idempotency-Key``s a hook lineage has stored posts under (senders.md §3), kept 24 hours: a
+# repeat answers the first request's posts. Written in the posts' own transaction.
+hook_idempotency_keys = Table(
+    "hook_idempotency_keys",
+    metadata,
+    Column("hook_id", String(26), primary_key=True, nullable=False),
+    Column("key", String(255), primary_key=True, nullable=False),
+    _text("body_hash", 64),
+    _text("channel_id", 26),
+    _text("post_ids"),  # space-separated, in order
+    _ms("create_at"),
+    Index("ix_hook_idempotency_keys_create_at", "create_at"),
 )
 
 config = Table(
