@@ -105,7 +105,7 @@ async def _write(
     await ctx.writer.write(
         PostBatch(
             channel,
-            _posts(pieces, channel, creator, request),
+            _posts(pieces, channel, creator, request, hook_id=hook.lineage),
             mentioned_user_ids=mentioned,
             mention_everyone=mentions.everyone,
             hook_id=hook.id,
@@ -177,7 +177,12 @@ async def _check_and_look_up(
 
 
 def _posts(
-    pieces: list[message.Piece], channel: Channel, creator: User, request: WebhookRequest
+    pieces: list[message.Piece],
+    channel: Channel,
+    creator: User,
+    request: WebhookRequest,
+    *,
+    hook_id: str,
 ) -> list[Post]:
     now = now_ms()
     metadata = {"priority": request.priority} if request.priority else {}
@@ -193,6 +198,7 @@ def _posts(
             type=piece.type,
             props=piece.props,
             metadata=metadata,
+            hook_id=hook_id,
         )
         for i, piece in enumerate(pieces)
     ]
