@@ -15,6 +15,7 @@ from the database: the hook, its creator and its channel come from the hook cach
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import partial
 from typing import TypeAlias
 
@@ -39,6 +40,7 @@ from inbound.models import (
     new_time_id,
     now_ms,
 )
+from inbound.services import hook_guard
 from inbound.services.channels import direct_channel_name, get_or_create_direct
 from inbound.services.context import Context
 from inbound.services.hook_cache import ResolvedHook, TooManyMissesError
@@ -53,11 +55,19 @@ from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import NO_LOOKUPS, Lookups
 
 MAX_USER_LOOKUPS = 1000  # distinct <@ID> a message may name (a statement binds ≤ 32,767)
+NO_HEADERS: Mapping[bytes, bytes] = {}
 Target: TypeAlias = Channel | User  # a channel, or the user whose DM is created on demand
 
 
 async def receive(
-    ctx: Context, key: str, request: WebhookRequest, *, address: str = "", large: bool = False
+    ctx: Context,
+    key: str,
+    request: WebhookRequest,
+    *,
+    address: str = "",
+    large: bool = False,
+    headers: Mapping[bytes, bytes] = NO_HEADERS,
+    body: bytes = b"",
 ) -> None:
     service = ctx.config.service
     if not service.enable_incoming_webhooks:
@@ -68,6 +78,8 @@ async def receive(
     checked = message.check(request)
     resolved = await resolve_key(ctx, key, address=address)
     hook = resolved.hook
+    if hook.allowed_cidrs or hook.signing_secret:
+        hook_guard.check(hook, address=address, headers=headers, body=body)
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
     channel, creator = await _channel_and_creator(ctx, resolved, request.channel)
     lookups = await _look_up(ctx, creator, channel, request)

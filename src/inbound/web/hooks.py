@@ -19,6 +19,7 @@ from inbound.runtime import Runtime
 from inbound.services.receive import receive
 from inbound.web.deadlines import Deadlines
 from inbound.web.version import Stamp, stamp
+from inbound.webhooks import sources
 from inbound.webhooks.decode import decode
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class HookEndpoint:
         self.runtime = runtime
         self.ctx = runtime.context
         self.deadlines = Deadlines()
+        self.trusted = sources.normalise_trusted(self.ctx.settings.trusted_proxies)
         self._restamp()
 
     def _restamp(self) -> None:
@@ -78,7 +80,13 @@ class HookEndpoint:
                 request = await self.ctx.off_loop(partial(decode, body, content_type, query))
             else:
                 request = decode(body, content_type, query)
-            work = receive(self.ctx, key, request, address=_address(scope), large=large)
+            address = _address(scope)
+            proxied = self.ctx.config.service.trusted_proxy_ip_header
+            if proxied:
+                address = sources.client_address(address, headers, proxied, self.trusted)
+            work = receive(
+                self.ctx, key, request, address=address, large=large, headers=headers, body=body
+            )
             await self.deadlines.run(work, seconds=self._deadline())
         except ClientGoneError:
             return 0, ""
