@@ -48,6 +48,10 @@ class NotFoundError(AppError):
     default_id = "app.not_found.app_error"
 
 
+class UnprocessableError(AppError):
+    status = 422
+
+
 class PayloadTooLargeError(AppError):
     status = 413
     default_id = "web.incoming_webhook.too_large.app_error"

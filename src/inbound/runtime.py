@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from inbound.render.posts import start_renderers
@@ -19,6 +20,7 @@ from inbound.services.auth import use_password_cost
 from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
 from inbound.services.context import Context
 from inbound.services.failures import Failures
+from inbound.services.idempotency import purge_expired
 from inbound.services.metrics import Metrics, MetricsListener
 from inbound.services.writer import PostWriter
 from inbound.settings import Settings
@@ -29,6 +31,7 @@ from inbound.store.migrate import migrate
 from inbound.store.post_writer import writer_backend
 
 POLL_SECONDS = 1.0
+PURGE_SECONDS = 600.0  # expired idempotency keys are deleted this often
 
 
 class Runtime:
@@ -109,11 +112,17 @@ class Runtime:
             self._metrics_listener.follow(enabled=metrics.enable, address=metrics.listen_address)
 
     async def _poll(self) -> None:
-        """Pick up config and hook changes made by another process or by the CLI."""
+        """Pick up config and hook changes made by another process or by the CLI; now and
+        then, delete idempotency keys past their 24 hours."""
+        purged_at = 0.0
         while True:
             await asyncio.sleep(POLL_SECONDS)
             with contextlib.suppress(Exception):
                 await self._poll_once()
+            if time.monotonic() - purged_at >= PURGE_SECONDS:
+                purged_at = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await purge_expired(self.context.db)
 
     async def _poll_once(self) -> None:
         ctx = self.context

@@ -20,6 +20,7 @@ from inbound.config import Config
 from inbound.services.changes import Change, Changes
 from inbound.services.events import EventHub, PostsCreated
 from inbound.services.hook_cache import HookCache
+from inbound.services.idempotency import InFlight
 from inbound.services.login_throttle import LoginThrottle
 from inbound.services.presence import Presence
 from inbound.services.rate_limit import RateLimits
@@ -51,6 +52,7 @@ class Context:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     presence: Presence = field(default_factory=Presence)  # who is online, in this process
+    idempotency: InFlight = field(default_factory=InFlight)  # keyed hook requests under way
 
     @asynccontextmanager
     async def mutate(self) -> AsyncIterator[Mutation]:

@@ -40,16 +40,18 @@ from inbound.models import (
     new_time_id,
     now_ms,
 )
-from inbound.services import hook_guard
+from inbound.services import hook_guard, idempotency
 from inbound.services.channels import direct_channel_name, get_or_create_direct
 from inbound.services.context import Context
 from inbound.services.hook_cache import ResolvedHook, TooManyMissesError
+from inbound.services.idempotency import Receipt
 from inbound.services.permissions import is_channel_member
 from inbound.services.posts import check_root, mentioned_members
 from inbound.services.writer import PostBatch
 from inbound.store import channels as channel_store
 from inbound.store import hooks as hook_store
 from inbound.store import users as user_store
+from inbound.store.write_plan import Claim
 from inbound.webhooks import message
 from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import NO_LOOKUPS, Lookups
@@ -68,7 +70,9 @@ async def receive(
     large: bool = False,
     headers: Mapping[bytes, bytes] = NO_HEADERS,
     body: bytes = b"",
-) -> None:
+    idempotency_key: str = "",
+) -> Receipt:
+    """Store the request's message (or find that it was stored under its Idempotency-Key)."""
     service = ctx.config.service
     if not service.enable_incoming_webhooks:
         raise DisabledError(
@@ -81,6 +85,18 @@ async def receive(
     if hook.allowed_cidrs or hook.signing_secret:
         hook_guard.check(hook, address=address, headers=headers, body=body)
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
+    post = partial(_post, ctx, resolved, checked, large)
+    if idempotency_key:  # at most once per hook and key (services.idempotency)
+        claim = idempotency.claim_for(hook.lineage, idempotency_key, body)
+        return await ctx.idempotency.once(ctx.db, claim, post)
+    return await post(None)
+
+
+async def _post(
+    ctx: Context, resolved: ResolvedHook, checked: message.Checked, large: bool, claim: Claim | None
+) -> Receipt:
+    """Steps 5–9 for a message that is not a repeat."""
+    hook, request, service = resolved.hook, checked.request, ctx.config.service
     channel, creator = await _channel_and_creator(ctx, resolved, request.channel)
     lookups = await _look_up(ctx, creator, channel, request)
     build = partial(
@@ -94,7 +110,9 @@ async def receive(
     # Linear, but a 300 KB message is ~100 ms of translation, splitting and scanning: large
     # ones take turns in a worker thread so the event loop keeps answering everyone else.
     built = await ctx.off_loop(build) if large else build()
-    await _write(ctx, built, hook=hook, channel=channel, creator=creator, request=request)
+    return await _write(
+        ctx, built, hook=hook, channel=channel, creator=creator, request=request, claim=claim
+    )
 
 
 async def _write(
@@ -105,7 +123,8 @@ async def _write(
     channel: Channel,
     creator: User,
     request: WebhookRequest,
-) -> None:
+    claim: Claim | None,
+) -> Receipt:
     """Step 9: the pieces as posts, with whom they notify, through the group-committing writer."""
     pieces, mentions = built
     mentioned: list[str] = []
@@ -114,16 +133,19 @@ async def _write(
             mentioned = await mentioned_members(
                 conn, channel, mentions, poster_id=creator.id, notify_poster=True
             )
-    await ctx.writer.write(
-        PostBatch(
-            channel,
-            _posts(pieces, channel, creator, request, hook_id=hook.lineage),
-            mentioned_user_ids=mentioned,
-            mention_everyone=mentions.everyone,
-            hook_id=hook.id,
-            sender_name=str(pieces[0].props.get("override_username") or creator.username),
-        )
+    batch = PostBatch(
+        channel,
+        _posts(pieces, channel, creator, request, hook_id=hook.lineage),
+        mentioned_user_ids=mentioned,
+        mention_everyone=mentions.everyone,
+        hook_id=hook.id,
+        sender_name=str(pieces[0].props.get("override_username") or creator.username),
+        idempotency=claim,
     )
+    await ctx.writer.write(batch)
+    if claim is not None and batch.replay_of is not None:  # another process stored it first
+        return idempotency.replay(batch.replay_of, claim)
+    return Receipt(channel.id, [p.id for p in batch.posts])
 
 
 def _identity(hook: IncomingHook, service: ServiceSettings) -> message.Identity:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from inbound.models import Channel, Post
 from inbound.store.faults import is_unavailable
 from inbound.store.post_writer import WriterBackend
-from inbound.store.write_plan import WritePlan
+from inbound.store.write_plan import Claim, Stored, WritePlan
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
@@ -43,7 +43,10 @@ class PostBatch:
     viewed_by: str = ""  # the poster has seen their own posts (not for webhook posts)
     hook_id: str = ""
     sender_name: str = ""
+    idempotency: Claim | None = None  # stored at most once per hook and key (24 hours)
     notified: list[str] = field(default_factory=list)  # filled in by the writer
+    # filled in by the writer when an earlier request took the key: nothing was written
+    replay_of: Stored | None = None
 
     @property
     def channel_id(self) -> str:
@@ -148,7 +151,8 @@ class PostWriter:
         """Publish and answer the batches of a commit that succeeded."""
         for pending in taken:
             _settle(pending)
-            self.on_commit(pending.batch)
+            if pending.batch.replay_of is None:
+                self.on_commit(pending.batch)
 
     async def _commit(self, batches: list[PostBatch]) -> None:
         plan = WritePlan.of(batches)
@@ -161,7 +165,11 @@ class PostWriter:
             or at - self._hook_touched[hook_id] >= HOOK_TOUCH_MS
         }
         notified = await self.backend.commit(plan)
-        self.on_group_commit(len(batches), len(plan.posts))
+        replayed = 0
+        for index, stored in plan.replays.items():
+            batches[index].replay_of = stored
+            replayed += len(batches[index].posts)
+        self.on_group_commit(len(batches) - len(plan.replays), len(plan.posts) - replayed)
         self._hook_touched.update(plan.hooks)
         for batch in batches:
             everyone = notified.get((batch.channel_id, batch.exclude_from_mentions), [])

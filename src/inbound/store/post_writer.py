@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
+from inbound.models import now_ms
 from inbound.store.db import CONNECT_TIMEOUT_SECONDS, SQLITE_PRAGMAS, Database, plain_dsn
 from inbound.store.faults import OutcomeUnknownError
 from inbound.store.search import SQLITE_INDEX_POST
-from inbound.store.write_plan import Notified, WritePlan, statements
+from inbound.store.write_plan import Notified, Stored, WritePlan, statements
 
 
 class WriterBackend(Protocol):
@@ -132,6 +133,13 @@ class SqliteWriter:
 
     def _write(self, conn: sqlite3.Connection, plan: WritePlan) -> Notified:
         sql = self._sql
+        if plan.claims:
+            for index, row in plan.claim_rows(now_ms()):
+                if conn.execute(sql.claim, row).fetchone() is None:
+                    stored = conn.execute(sql.replay, row[:2]).fetchone()
+                    plan.replays[index] = _stored(stored)
+            if plan.replays:
+                plan = plan.without(plan.replays)
         conn.executemany(sql.insert_post, plan.posts)
         conn.executemany(SQLITE_INDEX_POST, plan.search_rows())
         conn.executemany(sql.bump_channel, plan.channel_rows())
@@ -196,6 +204,12 @@ class AsyncpgWriter:
     async def _write(self, conn: Any, plan: WritePlan) -> Notified:
         sql = self._sql
         notified: Notified = {}
+        if plan.claims:  # first: a concurrent commit of the same key waits here for ours
+            for index, row in plan.claim_rows(now_ms()):
+                if await conn.fetchrow(sql.claim, *row) is None:
+                    plan.replays[index] = _stored(await conn.fetchrow(sql.replay, *row[:2]))
+            if plan.replays:
+                plan = plan.without(plan.replays)
         await _many(conn, sql.insert_post, plan.posts)
         await _many(conn, sql.mention, sorted(plan.mentions, key=lambda row: row[2:]))
         for (channel_id, excluded), (count, at) in sorted(plan.everyone.items()):
@@ -215,6 +229,11 @@ class AsyncpgWriter:
             except TimeoutError:
                 self._pool.terminate()
             self._pool = None
+
+
+def _stored(row: Any) -> Stored:
+    body_hash, channel_id, post_ids = row
+    return Stored(body_hash, channel_id, post_ids.split())
 
 
 async def _many(conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:

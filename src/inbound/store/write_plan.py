@@ -11,21 +11,46 @@ parameters of one statement; ``statements`` checks that when it compiles them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import bindparam, func, literal_column, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import BindParameter
 
 from inbound.models import Post
 from inbound.store.posts import post_values
-from inbound.store.tables import channel_members, channels, incoming_hooks, posts
+from inbound.store.tables import (
+    channel_members,
+    channels,
+    hook_idempotency_keys,
+    incoming_hooks,
+    posts,
+)
 
 Notified = dict[tuple[str, str], list[str]]  # (channel, excluded) → member ids
+IDEMPOTENCY_MS = 24 * 3600 * 1000  # how long a hook's Idempotency-Key holds (senders.md §3)
+
+
+class Claim(NamedTuple):
+    """An ``Idempotency-Key`` a message is stored under: at most once per hook lineage and key."""
+
+    hook_id: str  # the hook's lineage (the same across regenerates)
+    key: str
+    body_hash: str
+
+
+class Stored(NamedTuple):
+    """What the first request under a key stored: a repeat answers it."""
+
+    body_hash: str
+    channel_id: str
+    post_ids: list[str]
+
+
 _COLUMNS = [c.name for c in posts.c]
 _MESSAGE, _SEARCH_TEXT = _COLUMNS.index("message"), _COLUMNS.index("search_text")
 
@@ -49,6 +74,8 @@ class Message(Protocol):
     def viewed_by(self) -> str: ...
     @property
     def hook_id(self) -> str: ...
+    @property
+    def idempotency(self) -> Claim | None: ...
 
 
 @dataclass
@@ -66,16 +93,40 @@ class WritePlan:
     )  # (channel, excluded) → (count, at): @channel/@all/@here, summed per channel
     viewed: list[tuple[str, int, int, str, str]] = field(default_factory=list)
     hooks: dict[str, int] = field(default_factory=dict)  # id → last used at
+    messages: list[Message] = field(default_factory=list)
+    # (message index, claim row) for messages with an Idempotency-Key, in one lock order
+    claims: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
+    # filled in by the backend: message index → what an earlier request stored under its key
+    # (that message's posts were not written)
+    replays: dict[int, Stored] = field(default_factory=dict)
 
     @classmethod
     def of(cls, messages: Sequence[Message]) -> WritePlan:
         plan = cls()
         for message in messages:
             plan.add(message)
+        if plan.claims:
+            plan.claims.sort(key=lambda claim: claim[1][:2])
         return plan
+
+    def without(self, skip: Container[int]) -> WritePlan:
+        """The plan of the messages not in ``skip`` (their keys already claimed: no claims)."""
+        kept = WritePlan.of([m for i, m in enumerate(self.messages) if i not in skip])
+        kept.hooks = {h: at for h, at in kept.hooks.items() if h in self.hooks}
+        kept.claims = []
+        return kept
+
+    def claim_rows(self, now: int) -> list[tuple[int, tuple[Any, ...]]]:
+        """``claim`` rows: the key's row, and the time before which an old row is expired."""
+        return [(index, (*row, now, now - IDEMPOTENCY_MS)) for index, row in self.claims]
 
     def add(self, message: Message) -> None:
         """Add one message's rows; its counters are summed with the plan's."""
+        claim = message.idempotency
+        if claim is not None:
+            post_ids = " ".join(p.id for p in message.posts)
+            self.claims.append((len(self.messages), (*claim, message.channel_id, post_ids)))
+        self.messages.append(message)
         channel_id, count, at = message.channel_id, len(message.posts), message.last_post_at
         self.posts.extend(post_values(p) for p in message.posts)
         total, latest = self.channels.get(channel_id, (0, 0))
@@ -114,6 +165,8 @@ class Statements(NamedTuple):
     mention_all: str  # RETURNING the members it notified
     viewed: str
     touch_hook: str
+    claim: str  # RETURNING a row only when the key was free (or expired)
+    replay: str  # what the key's first request stored
 
 
 _AT: BindParameter[Any] = bindparam("at")
@@ -169,6 +222,36 @@ def _touch_hook() -> Bound:
     return stmt, ("at", "hook", "before")
 
 
+def _claim(insert: Any) -> Bound:
+    """Take ``key`` for this message, unless a request within 24 hours already did."""
+    table = hook_idempotency_keys
+    stmt = insert(table).values(
+        hook_id=bindparam("hook"),
+        key=bindparam("key"),
+        body_hash=bindparam("hash"),
+        channel_id=_CHANNEL,
+        post_ids=bindparam("posts"),
+        create_at=_AT,
+    )
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.hook_id, table.c.key],
+        set_={
+            name: excluded[name] for name in ("body_hash", "channel_id", "post_ids", "create_at")
+        },
+        where=table.c.create_at < bindparam("expired_before"),
+    ).returning(table.c.hook_id)
+    return stmt, ("hook", "key", "hash", "channel", "posts", "at", "expired_before")
+
+
+def _replay() -> Bound:
+    table = hook_idempotency_keys.c
+    stmt = select(table.body_hash, table.channel_id, table.post_ids).where(
+        table.hook_id == bindparam("hook"), table.key == bindparam("key")
+    )
+    return stmt, ("hook", "key")
+
+
 def _compile(stmt: Any, order: tuple[str, ...], dialect: Dialect) -> str:
     compiled = stmt.compile(dialect=dialect)
     if tuple(compiled.positiontup or ()) != order:  # the plan's rows would bind wrongly
@@ -183,8 +266,10 @@ def statements(backend: str) -> Statements:
     greatest: Any
     if backend == "sqlite":
         dialect, greatest = sqlite.dialect(paramstyle="qmark"), func.max  # max(a, b) is scalar
+        insert: Any = sqlite.insert
     else:
         dialect, greatest = asyncpg.dialect(), func.greatest  # $1, $2, …
+        insert = postgresql.insert
     bound = (
         (posts.insert(), tuple(c.name for c in posts.c)),
         _bump_channel(greatest),
@@ -192,5 +277,7 @@ def statements(backend: str) -> Statements:
         _mention_all(),
         _viewed(),
         _touch_hook(),
+        _claim(insert),
+        _replay(),
     )
     return Statements(*(_compile(stmt, order, dialect) for stmt, order in bound))

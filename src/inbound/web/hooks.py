@@ -16,6 +16,8 @@ from starlette.types import Receive, Scope, Send
 
 from inbound.errors import AppError, PayloadTooLargeError, RetryLaterError, UriTooLongError
 from inbound.runtime import Runtime
+from inbound.services import idempotency
+from inbound.services.idempotency import Receipt
 from inbound.services.receive import receive
 from inbound.web.deadlines import Deadlines
 from inbound.web.version import Stamp, stamp
@@ -35,6 +37,7 @@ OK_HEADERS = [
     NOSNIFF,
 ]
 JSON_TYPE = (b"content-type", b"application/json")
+REPLAYED = (b"idempotent-replayed", b"true")
 
 
 class ClientGoneError(Exception):
@@ -84,10 +87,18 @@ class HookEndpoint:
             proxied = self.ctx.config.service.trusted_proxy_ip_header
             if proxied:
                 address = sources.client_address(address, headers, proxied, self.trusted)
+            raw_key = headers.get(b"idempotency-key")
             work = receive(
-                self.ctx, key, request, address=address, large=large, headers=headers, body=body
+                self.ctx,
+                key,
+                request,
+                address=address,
+                large=large,
+                headers=headers,
+                body=body,
+                idempotency_key="" if raw_key is None else idempotency.parse_key(raw_key),
             )
-            await self.deadlines.run(work, seconds=self._deadline())
+            receipt = await self.deadlines.run(work, seconds=self._deadline())
         except ClientGoneError:
             return 0, ""
         except AppError as error:
@@ -99,10 +110,29 @@ class HookEndpoint:
             return failure.status, failure.error_id
         if self.stamp.config is not self.ctx.config:
             self._restamp()
+        if receipt.replayed or (query and wants_wait(query)):
+            await self._send_receipt(send, receipt, request_id, query)
+            return 200, ""
         answer = [*self.ok_headers, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
         return 200, ""
+
+    async def _send_receipt(
+        self, send: Send, receipt: Receipt, request_id: str, query: bytes
+    ) -> None:
+        """``?wait=true``: the channel and every post created (senders.md §1); a repeat of an
+        Idempotency-Key says so in ``Idempotent-Replayed``."""
+        extra = [self.stamp.header]
+        if receipt.replayed:
+            extra.append(REPLAYED)
+        if wants_wait(query):
+            body = orjson.dumps(
+                {"ok": True, "channel_id": receipt.channel_id, "post_ids": receipt.post_ids}
+            )
+            await _send(send, 200, body, JSON_TYPE, request_id, extra=extra)
+        else:
+            await _send(send, 200, b"ok", OK_HEADERS[0], request_id, extra=extra)
 
     def _deadline(self) -> float:
         """How long the rules and the commit may take before the sender hears 503."""
@@ -141,6 +171,17 @@ def _too_large(limit: int) -> PayloadTooLargeError:
         "web.incoming_webhook.too_large.app_error",
         f"The request body is larger than the {limit}-byte limit (ServiceSettings.MaximumPayloadSizeBytes).",
     )
+
+
+def wants_wait(query: bytes) -> bool:
+    """``wait=true`` or ``wait=1`` among the query's parameters (case-insensitive value)."""
+    if b"wait=" not in query:
+        return False
+    for pair in query.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if name == b"wait" and value.lower() in (b"true", b"1"):
+            return True
+    return False
 
 
 def _address(scope: Scope) -> str:

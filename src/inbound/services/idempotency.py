@@ -1,0 +1,123 @@
+"""``Idempotency-Key`` on ``POST /hooks/{key}``: stored at most once per hook and key for 24
+hours (senders.md §3), whatever arrives at once, after a restart or on another process.
+
+Three layers, each for what the one before cannot see:
+1. in this process, requests with a key already in flight wait for the first and answer what
+   it answered (50 identical requests at once → one message written, 50 identical answers);
+2. a key stored earlier (another process, before a restart) is read before anything is built;
+3. the key is claimed in the same transaction as the posts (``write_plan``'s ``claim``): a
+   concurrent commit of the same key on another process waits on the row and then writes
+   nothing, and a crash loses both or neither.
+A repeat whose body differs → 422. Requests without the header pay none of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from inbound.errors import BadRequestError, UnprocessableError
+from inbound.models import now_ms
+from inbound.store import idempotency as store
+from inbound.store.db import Database
+from inbound.store.write_plan import IDEMPOTENCY_MS, Claim, Stored
+
+MAX_KEY_CHARS = 255
+INVALID = "web.incoming_webhook.idempotency.invalid.app_error"
+MISMATCH = "web.incoming_webhook.idempotency.mismatch.app_error"
+PURGE_BATCH = 5000
+
+
+class Receipt(NamedTuple):
+    """What a stored message answers: its channel and posts, and whether this was a repeat."""
+
+    channel_id: str
+    post_ids: list[str]
+    replayed: bool = False
+
+
+def parse_key(raw: bytes) -> str:
+    """The header's value: 1–255 visible ASCII characters, else 400."""
+    if not 0 < len(raw) <= MAX_KEY_CHARS or not all(0x21 <= b <= 0x7E for b in raw):
+        raise BadRequestError(
+            INVALID,
+            f"Idempotency-Key must be 1–{MAX_KEY_CHARS} visible ASCII characters "
+            "(letters, digits and punctuation, no spaces).",
+        )
+    return raw.decode("ascii")
+
+
+def claim_for(hook_lineage: str, key: str, body: bytes) -> Claim:
+    return Claim(hook_lineage, key, hashlib.sha256(body).hexdigest())
+
+
+def replay(stored: Stored, claim: Claim) -> Receipt:
+    """The first request's answer for a repeat of it; 422 when the repeat's body differs."""
+    if stored.body_hash != claim.body_hash:
+        raise UnprocessableError(
+            MISMATCH,
+            "This Idempotency-Key was used within the last 24 hours with a different body; "
+            "use a new key for a new message.",
+        )
+    return Receipt(stored.channel_id, stored.post_ids, replayed=True)
+
+
+@dataclass
+class InFlight:
+    """The keyed requests this process is working on, by (hook lineage, key)."""
+
+    _running: dict[tuple[str, str], tuple[str, asyncio.Future[Receipt]]] = field(
+        default_factory=dict
+    )
+
+    async def once(
+        self, db: Database, claim: Claim, work: Callable[[Claim], Awaitable[Receipt]]
+    ) -> Receipt:
+        """``work(claim)`` unless the key is in flight here or stored: then the first answer."""
+        slot = (claim.hook_id, claim.key)
+        running = self._running.get(slot)
+        if running is not None:
+            if running[0] != claim.body_hash:
+                replay(Stored(running[0], "", []), claim)  # raises: 422
+            return (await asyncio.shield(running[1]))._replace(replayed=True)
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._running[slot] = (claim.body_hash, future)
+        try:
+            stored = await _stored(db, claim)
+            receipt = replay(stored, claim) if stored is not None else await work(claim)
+        except BaseException as error:
+            # The waiters answer what this request answers; a deadline that cancelled it is a
+            # timeout for them, not their own cancellation.
+            shared = (
+                TimeoutError("the first request with this Idempotency-Key did not finish")
+                if isinstance(error, asyncio.CancelledError)
+                else error
+            )
+            future.set_exception(shared)
+            future.exception()  # retrieved: nobody logs it twice
+            raise
+        finally:
+            del self._running[slot]
+        future.set_result(receipt)
+        return receipt
+
+
+async def _stored(db: Database, claim: Claim) -> Stored | None:
+    async with db.connect() as conn:
+        return await store.get_stored(
+            conn, claim.hook_id, claim.key, since=now_ms() - IDEMPOTENCY_MS
+        )
+
+
+async def purge_expired(db: Database) -> int:
+    """Delete keys older than 24 hours, a batch at a time (the change poller calls this)."""
+    total = 0
+    while True:
+        async with db.begin() as conn:
+            gone = await store.purge(conn, before=now_ms() - IDEMPOTENCY_MS, limit=PURGE_BATCH)
+        total += gone
+        if gone < PURGE_BATCH:
+            return total
