@@ -4,17 +4,22 @@ hours (senders.md §3), whatever arrives at once, after a restart or on another 
 Three layers, each for what the one before cannot see:
 1. in this process, requests with a key already in flight wait for the first and answer what
    it answered (50 identical requests at once → one message written, 50 identical answers);
-2. a key stored earlier (another process, before a restart) is read before anything is built;
+2. keys this process stored lately are remembered (a retry usually comes back to the same
+   process within seconds): answered from memory;
 3. the key is claimed in the same transaction as the posts (``write_plan``'s ``claim``): a
-   concurrent commit of the same key on another process waits on the row and then writes
-   nothing, and a crash loses both or neither.
-A repeat whose body differs → 422. Requests without the header pay none of this.
+   repeat that reaches another process or comes after a restart is built again, but its commit
+   finds the key taken, writes nothing and answers the stored posts; a concurrent commit of
+   the same key on another process waits on the row. A crash loses both or neither.
+No read happens before the write: reading the key first cost more than all the rest of an
+idempotent request (a connection checkout per request). A repeat whose body differs → 422.
+Requests without the header pay none of this.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -26,6 +31,7 @@ from inbound.store.db import Database
 from inbound.store.write_plan import IDEMPOTENCY_MS, Claim, Stored
 
 MAX_KEY_CHARS = 255
+MAX_REMEMBERED = 10_000
 INVALID = "web.incoming_webhook.idempotency.invalid.app_error"
 MISMATCH = "web.incoming_webhook.idempotency.mismatch.app_error"
 PURGE_BATCH = 5000
@@ -72,12 +78,34 @@ class InFlight:
     _running: dict[tuple[str, str], tuple[str, asyncio.Future[Receipt]]] = field(
         default_factory=dict
     )
+    # keys stored by this process lately, oldest first: (hook, key) → (monotonic time, stored)
+    _recent: dict[tuple[str, str], tuple[float, Stored]] = field(default_factory=dict)
 
-    async def once(
-        self, db: Database, claim: Claim, work: Callable[[Claim], Awaitable[Receipt]]
-    ) -> Receipt:
-        """``work(claim)`` unless the key is in flight here or stored: then the first answer."""
+    def forget(self) -> None:
+        """Drop what this process remembers (the stored keys still decide)."""
+        self._recent.clear()
+
+    def _remembered(self, slot: tuple[str, str]) -> Stored | None:
+        entry = self._recent.get(slot)
+        if entry is None:
+            return None
+        if time.monotonic() - entry[0] > IDEMPOTENCY_MS / 1000:
+            del self._recent[slot]
+            return None
+        return entry[1]
+
+    def _remember(self, slot: tuple[str, str], stored: Stored) -> None:
+        if len(self._recent) >= MAX_REMEMBERED:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[slot] = (time.monotonic(), stored)
+
+    async def once(self, claim: Claim, work: Callable[[Claim], Awaitable[Receipt]]) -> Receipt:
+        """``work(claim)`` unless the key is in flight or remembered here: then the first
+        answer (``work`` itself answers a key stored elsewhere: see the module's text)."""
         slot = (claim.hook_id, claim.key)
+        remembered = self._remembered(slot)
+        if remembered is not None:
+            return replay(remembered, claim)
         running = self._running.get(slot)
         if running is not None:
             if running[0] != claim.body_hash:
@@ -86,8 +114,7 @@ class InFlight:
         future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
         self._running[slot] = (claim.body_hash, future)
         try:
-            stored = await _stored(db, claim)
-            receipt = replay(stored, claim) if stored is not None else await work(claim)
+            receipt = await work(claim)
         except BaseException as error:
             # The waiters answer what this request answers; a deadline that cancelled it is a
             # timeout for them, not their own cancellation.
@@ -101,15 +128,9 @@ class InFlight:
             raise
         finally:
             del self._running[slot]
+        self._remember(slot, Stored(claim.body_hash, receipt.channel_id, receipt.post_ids))
         future.set_result(receipt)
         return receipt
-
-
-async def _stored(db: Database, claim: Claim) -> Stored | None:
-    async with db.connect() as conn:
-        return await store.get_stored(
-            conn, claim.hook_id, claim.key, since=now_ms() - IDEMPOTENCY_MS
-        )
 
 
 async def purge_expired(db: Database) -> int:

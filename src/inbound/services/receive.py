@@ -88,7 +88,7 @@ async def receive(
     post = partial(_post, ctx, resolved, checked, large)
     if idempotency_key:  # at most once per hook and key (services.idempotency)
         claim = idempotency.claim_for(hook.lineage, idempotency_key, body)
-        return await ctx.idempotency.once(ctx.db, claim, post)
+        return await ctx.idempotency.once(claim, post)
     return await post(None)
 
 
