@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import urllib.parse
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from inbound.models import now_ms
@@ -344,3 +347,60 @@ def test_the_claim_in_the_posts_transaction_decides_without_memory(
     assert [p["message"] for p in town_square(api)] == ["x"]
     channel = api.channel("town-square")
     assert channel["total_msg_count"] == 1  # the counters moved once too
+
+
+# Any Idempotency-Key bytes and any wait value: 200 or a specific 4xx, and a key that was
+# accepted once is a repeat the second time.
+
+header_bytes = st.binary(max_size=300) | st.sampled_from(
+    [b"", b" ", b"a" * 255, b"a" * 256, b"\x7f", b"\x80abc", b"k\r", b"\xff" * 300, b"ok-1"]
+)
+wait_values = st.sampled_from(
+    ["", "true", "1", "TRUE", "false", "yes", "%00", "tru\u00e9"]
+) | st.text(max_size=8)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(key=header_bytes, wait=wait_values, text=st.text(max_size=30))
+def test_any_key_and_wait_is_200_or_a_4xx(api: Api, key: bytes, wait: str, text: str) -> None:
+    hook_id = _fuzz_hook(api)
+    body = orjson.dumps({"text": text + " x"})
+    url = f"/hooks/{hook_id}?" + urllib.parse.urlencode({"wait": wait})
+    try:
+        headers = [("Content-Type", "application/json"), ("Idempotency-Key", key)]
+        first = api.client.post(url, content=body, headers=headers)  # type: ignore[arg-type]
+    except (ValueError, httpx.LocalProtocolError):
+        return  # a header value the client itself refuses to send (CR, LF, NUL)
+    assert first.status_code in (200, 400, 422), first.text
+    if first.status_code == 400:
+        assert first.json()["id"] == "web.incoming_webhook.idempotency.invalid.app_error"
+        return
+    earlier = _seen.setdefault(key, body)  # an earlier example may have used this key
+    if first.status_code == 422:
+        assert earlier != body
+        assert first.json()["id"] == "web.incoming_webhook.idempotency.mismatch.app_error"
+        return
+    assert earlier == body
+    again = api.client.post(url, content=body, headers=headers)  # type: ignore[arg-type]
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    if first.headers["content-type"] == "application/json":
+        assert again.json() == first.json()
+        assert set(first.json()) == {"ok", "channel_id", "post_ids"}
+    else:
+        assert first.content == again.content == b"ok"
+
+
+_fuzz_hooks: dict[int, str] = {}
+_seen: dict[bytes, bytes] = {}  # key → the body first sent under it, for the fuzz's hook
+
+
+def _fuzz_hook(api: Api) -> str:
+    if id(api) not in _fuzz_hooks:
+        _fuzz_hooks.clear()
+        _seen.clear()
+        _fuzz_hooks[id(api)] = api.new_hook()["id"]
+    return _fuzz_hooks[id(api)]
