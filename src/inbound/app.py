@@ -32,6 +32,7 @@ from inbound.web.api import (
     users,
 )
 from inbound.web.api import preferences as preference_api
+from inbound.web.hook_posts import HookPostEndpoint, is_hook_post_path
 from inbound.web.hooks import NOSNIFF, HookEndpoint, is_hook_path
 from inbound.web.pages import STATIC
 from inbound.web.rate_limit import RateLimitLayer
@@ -72,17 +73,20 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp
     api.add_exception_handler(RequestValidationError, _handle_validation_error)
     api.add_exception_handler(HTTPException, _handle_http_exception)
     api.add_exception_handler(Exception, _handle_failure)
-    return RateLimitLayer(Inbound(api, HookEndpoint(runtime)), runtime.context)
+    inbound = Inbound(api, HookEndpoint(runtime), HookPostEndpoint(runtime))
+    return RateLimitLayer(inbound, runtime.context)
 
 
 class Inbound:
     """Outermost layer: an id for every request (echoed in ``X-Request-Id``),
     ``X-Content-Type-Options: nosniff`` and ``X-Version-Id`` on every answer, then
-    ``POST /hooks/{key}`` to the raw hook handler and everything else to the API."""
+    ``POST /hooks/{key}`` to the raw hook handler, ``/hooks/{key}/posts/{id}`` (edit, delete)
+    to its sibling, and everything else to the API."""
 
-    def __init__(self, api: ASGIApp, hooks: HookEndpoint) -> None:
+    def __init__(self, api: ASGIApp, hooks: HookEndpoint, hook_posts: HookPostEndpoint) -> None:
         self.api = api
         self.hooks = hooks
+        self.hook_posts = hook_posts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,6 +96,9 @@ class Inbound:
         scope["request_id"] = rid
         if scope["method"] == "POST" and is_hook_path(scope["path"]):
             await self.hooks(scope, receive, send)  # the hot path sets its headers itself
+            return
+        if is_hook_post_path(scope["path"]):
+            await self.hook_posts(scope, receive, send)  # so does its edit and delete
             return
         headers = [(b"x-request-id", rid.encode()), NOSNIFF, version_header(self.hooks.ctx)]
 

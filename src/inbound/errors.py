@@ -76,6 +76,13 @@ class HeadersTooLargeError(AppError):
     default_id = "api.context.request_headers_too_large.app_error"
 
 
+class MethodNotAllowedError(AppError):
+    """405: a method the path does not answer (the hook's post path: PATCH and DELETE)."""
+
+    status = 405
+    default_id = "api.context.405.app_error"
+
+
 class RetryLaterError(AppError):
     """An error the client should retry after ``retry_after`` seconds (sent as ``Retry-After``)."""
 

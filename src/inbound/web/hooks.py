@@ -165,6 +165,15 @@ class HookEndpoint:
             more = message.get("more_body", False)
         return b"".join(chunks)
 
+    def _client_address(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        """The TCP peer, or the header ``TrustedProxyIPHeader`` names when the peer is trusted
+        (what ``_handle`` does inline; the edit and delete endpoint shares it)."""
+        address = _address(scope)
+        proxied = self.ctx.config.service.trusted_proxy_ip_header
+        if proxied:
+            address = sources.client_address(address, headers, proxied, self.trusted)
+        return address
+
 
 def _too_large(limit: int) -> PayloadTooLargeError:
     return PayloadTooLargeError(

@@ -22,6 +22,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from inbound.errors import AppError, BadRequestError, HeadersTooLargeError, RequestTimeoutError
 from inbound.models import new_id
+from inbound.web.hook_posts import is_hook_post_path
 from inbound.web.hooks import is_hook_path
 
 if TYPE_CHECKING:
@@ -212,7 +213,10 @@ class InboundProtocol(HttpToolsProtocol):
         return self.scope is not None and "method" not in self.scope
 
     def _is_hook_request(self) -> bool:
-        return self.scope.get("method") == "POST" and is_hook_path(self.scope.get("path", ""))
+        path = self.scope.get("path", "")
+        if self.scope.get("method") == "POST" and is_hook_path(path):
+            return True
+        return is_hook_post_path(path)
 
     def _refuse(self, error: AppError) -> None:
         """Answer ``error`` (when no other answer is under way) and close the connection."""

@@ -67,14 +67,20 @@ def media_type(content_type: str) -> tuple[str, Mapping[str, str]]:
 
 
 def decode(body: bytes, content_type: str = "", query: bytes = b"") -> WebhookRequest:
+    return normalise(decode_value(body, content_type, query))
+
+
+def decode_value(body: bytes, content_type: str = "", query: bytes = b"") -> Any:
+    """The body's value before ``normalise``: the JSON value, or the multipart fields as an
+    object (an edit needs it to tell which fields were sent)."""
     kind, params = media_type(content_type)
     if kind == FORM:
-        return normalise(parse_json(form_payload(body, query)))
+        return parse_json(form_payload(body, query))
     if kind == MULTIPART:
-        return decode_multipart(body, params.get("boundary", ""))
+        return multipart_fields(body, params.get("boundary", ""))
     if not kind and body.lstrip().startswith(b"payload="):
-        return normalise(parse_json(form_payload(body, query)))
-    return normalise(parse_json(body))
+        return parse_json(form_payload(body, query))
+    return parse_json(body)
 
 
 def form_payload(body: bytes, query: bytes) -> bytes:
@@ -93,7 +99,8 @@ def form_payload(body: bytes, query: bytes) -> bytes:
     return values[0].encode()
 
 
-def decode_multipart(body: bytes, boundary: str) -> WebhookRequest:
+def multipart_fields(body: bytes, boundary: str) -> dict[str, Any]:
+    """The non-file parts by field name (aliases folded), ``attachments``/``props`` parsed."""
     if not boundary:
         raise DecodeError(DECODE_ERROR, "The multipart body has no boundary.")
     fields: dict[str, Any] = {}
@@ -108,7 +115,7 @@ def decode_multipart(body: bytes, boundary: str) -> WebhookRequest:
                 ) from None
         elif key not in _MULTIPART_JSON:
             fields[key] = value.replace("\0", "\ufffd") if "\0" in value else value
-    return normalise(fields)
+    return fields
 
 
 def parse_json(body: bytes) -> Any:
@@ -188,6 +195,7 @@ def rescue_control_chars(text: str) -> str:
 __all__ = [
     "clean_escapes",
     "decode",
+    "decode_value",
     "media_type",
     "parse_json",
     "rescue_control_chars",

@@ -64,6 +64,14 @@ def _fold(obj: dict[str, Any]) -> dict[str, Any]:
     return folded
 
 
+def present_keys(value: Any) -> frozenset[str]:
+    """The keys a decoded body sets, lower-cased as ``normalise`` matches them; a key whose
+    value is ``null`` (or not an object at all) sets nothing."""
+    if not isinstance(value, dict):
+        return frozenset()
+    return frozenset(k for k, v in _fold(value).items() if v is not None)
+
+
 def _string(value: Any, where: str) -> str:
     if value is None:
         return ""
