@@ -25,29 +25,17 @@ from inbound.web.hooks import (
     HookEndpoint,
     _send,
     _send_error,
+    wants_wait,
 )
 from inbound.webhooks.edit import decode_edit
 
 PATH = re.compile(r"/hooks/([A-Za-z0-9]+)/posts/([^/]+)")
 METHODS = ("PATCH", "DELETE")
-WAIT_VALUES = (b"true", b"1")
 ALLOW = (b"allow", b"PATCH, DELETE")
 
 
 def is_hook_post_path(path: str) -> bool:
     return path.startswith(PREFIX) and PATH.fullmatch(path) is not None
-
-
-def wants_wait(query: bytes) -> bool:
-    """``wait=true`` or ``wait=1`` among the query's parameters (case-insensitive value): answer
-    with the post's id as JSON instead of ``ok``. (The rule of ``POST /hooks/{key}?wait=true``.)"""
-    if b"wait=" not in query:
-        return False
-    for pair in query.split(b"&"):
-        name, _, value = pair.partition(b"=")
-        if name == b"wait" and value.lower() in WAIT_VALUES:
-            return True
-    return False
 
 
 class HookPostEndpoint(HookEndpoint):

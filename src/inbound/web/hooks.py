@@ -83,10 +83,7 @@ class HookEndpoint:
                 request = await self.ctx.off_loop(partial(decode, body, content_type, query))
             else:
                 request = decode(body, content_type, query)
-            address = _address(scope)
-            proxied = self.ctx.config.service.trusted_proxy_ip_header
-            if proxied:
-                address = sources.client_address(address, headers, proxied, self.trusted)
+            address = self._client_address(scope, headers)
             raw_key = headers.get(b"idempotency-key")
             work = receive(
                 self.ctx,
@@ -166,8 +163,7 @@ class HookEndpoint:
         return b"".join(chunks)
 
     def _client_address(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
-        """The TCP peer, or the header ``TrustedProxyIPHeader`` names when the peer is trusted
-        (what ``_handle`` does inline; the edit and delete endpoint shares it)."""
+        """The TCP peer, or the header ``TrustedProxyIPHeader`` names when the peer is trusted."""
         address = _address(scope)
         proxied = self.ctx.config.service.trusted_proxy_ip_header
         if proxied:
