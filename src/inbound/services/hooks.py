@@ -135,7 +135,10 @@ def allowed_cidrs_text(values: object) -> str:
     try:
         return " ".join(sources.parse_cidrs(values))
     except sources.InvalidCidrError as error:
-        raise invalid_cidrs(f"Invalid allowed_cidrs: {error}.") from None
+        reason = str(error)  # "allowed_cidrs[3] (…) is not …" or "at most 100 networks"
+        raise invalid_cidrs(
+            f"{reason}." if reason.startswith("allowed_cidrs") else f"allowed_cidrs: {reason}."
+        ) from None
 
 
 def invalid_cidrs(message: str) -> BadRequestError:
