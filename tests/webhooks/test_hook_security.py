@@ -11,10 +11,14 @@ import hashlib
 import hmac
 import logging
 import math
+import os
+import re
+import subprocess
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -494,6 +498,50 @@ def test_over_a_real_socket(live_server: LiveServer) -> None:
     assert_error(
         httpx.post(f"{url}/hooks/{outside}", content=BODY, headers=kind), 403, IP_NOT_ALLOWED
     )
+
+
+# ---------------------------------------------------------------- the docs' examples
+
+WEBHOOKS_DOC = (Path(__file__).parent.parent.parent / "docs" / "webhooks.md").read_text()
+
+
+def doc_block(language: str, containing: str) -> str:
+    blocks = re.findall(rf"```{language}\n(.*?)```", WEBHOOKS_DOC, flags=re.DOTALL)
+    [block] = [b for b in blocks if containing in b]
+    return block
+
+
+def live_hook_with_secret(live: LiveServer) -> tuple[str, str]:
+    login = httpx.post(
+        f"{live.url}/api/v4/users/login", json={"login_id": "admin", "password": ADMIN_PASSWORD}
+    )
+    auth = {"Authorization": f"Bearer {login.headers['Token']}"}
+    team = httpx.get(f"{live.url}/api/v4/teams/name/main", headers=auth).json()
+    path = f"/api/v4/teams/{team['id']}/channels/name/town-square"
+    channel = httpx.get(f"{live.url}{path}", headers=auth).json()
+    hook = httpx.post(f"{live.url}{BASE}", json={"channel_id": channel["id"]}, headers=auth).json()
+    made = httpx.post(f"{live.url}{BASE}/{hook['id']}/signing_secret", headers=auth)
+    return f"{live.url}/hooks/{hook['id']}", made.json()["signing_secret"]
+
+
+def test_the_docs_shell_example_signs_with_openssl(live_server: LiveServer) -> None:
+    url, secret = live_hook_with_secret(live_server)
+    script = doc_block("sh", "openssl dgst")
+    env = {**os.environ, "SECRET": secret, "URL": url}
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, timeout=30)
+    assert (done.returncode, done.stdout) == (0, b"ok"), done.stderr
+    env["SECRET"] = "not-the-secret"
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, timeout=30)
+    assert SIGNATURE.encode() in done.stdout
+
+
+def test_the_docs_python_example_signs_with_httpx(live_server: LiveServer) -> None:
+    url, secret = live_hook_with_secret(live_server)
+    namespace: dict[str, Any] = {}
+    exec(doc_block("python", "def send_signed"), namespace)  # our own docs' example
+    answer = namespace["send_signed"](url, secret, {"text": "from the docs", "username": "ci"})
+    assert (answer.status_code, answer.text) == (200, "ok")
+    assert namespace["send_signed"](url, secret + "0", {"text": "x"}).status_code == 401
 
 
 # ---------------------------------------------------------------- fuzz
