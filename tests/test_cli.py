@@ -111,6 +111,60 @@ def test_hook_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]
     assert code == 1 and "Unable to find the incoming webhook" in out
 
 
+def test_hook_secret_and_allowed_networks(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli(
+        "hook",
+        "create",
+        "--channel",
+        "main:town-square",
+        "--allowed-cidr",
+        "203.0.113.7/24",
+        "--allowed-cidr",
+        "2001:DB8::/32",
+    )
+    assert code == 0, out
+    hook_id = _hook_id(out)
+    assert "allowed:    203.0.113.0/24, 2001:db8::/32" in out and "signed:     no" in out
+    code, out = cli("hook", "secret", hook_id)
+    assert code == 0, out
+    secret = out.splitlines()[0]
+    assert len(secret) == 64 and int(secret, 16) >= 0
+    assert "shown only once" in out
+    for command in (("hook", "show", hook_id), ("hook", "list")):
+        code, out = cli(*command)
+        assert code == 0 and secret not in out
+    assert "signed:     yes" in cli("hook", "show", hook_id)[1]
+    assert "signed  allowed: 203.0.113.0/24,2001:db8::/32" in cli("hook", "list")[1]
+    code, out = cli("hook", "secret", hook_id)
+    assert code == 0 and out.splitlines()[0] != secret  # replaced
+    code, out = cli("hook", "secret", hook_id, "--remove")
+    assert code == 0 and "Removed the signing secret" in out
+    assert "signed:     no" in cli("hook", "show", hook_id)[1]
+    code, out = cli("hook", "update", hook_id, "--allowed-cidr", "198.51.100.1")
+    assert code == 0 and "allowed:    198.51.100.1/32" in out
+    code, out = cli("hook", "update", hook_id, "--display-name", "kept")
+    assert code == 0 and "allowed:    198.51.100.1/32" in out
+    code, out = cli("hook", "update", hook_id, "--any-address")
+    assert code == 0 and "allowed:    any address" in out
+    code, out = cli("hook", "update", hook_id, "--allowed-cidr", "nope")
+    assert code == 1 and "model.incoming_hook.allowed_cidrs.app_error" in out
+    code, out = cli("hook", "update", hook_id, "--allowed-cidr", "10.0.0.0/8", "--any-address")
+    assert code == 2 and "--any-address" in out
+    code, out = cli("hook", "secret", "nothex!")
+    assert code == 1 and "api.context.invalid_url_param.app_error" in out
+
+
+def test_config_set_a_list_setting(cli) -> None:  # type: ignore[no-untyped-def]
+    name = "ServiceSettings.TrustedProxyIPHeader"
+    code, out = cli("config", "set", name, "X-Forwarded-For, X-Real-IP")
+    assert (code, out.strip()) == (0, f'{name} = ["X-Forwarded-For","X-Real-IP"]')
+    assert cli("config", "set", name, '["X-Real-IP"]')[1].strip() == f'{name} = ["X-Real-IP"]'
+    assert cli("config", "get", name)[1].strip() == '["X-Real-IP"]'
+    assert cli("config", "set", name, "")[1].strip() == f"{name} = []"
+    assert cli("config", "set", name, "[1]")[0] == 1
+    assert cli("config", "set", name, "[oops")[0] == 1
+
+
 def test_hook_create_uses_site_url(cli) -> None:  # type: ignore[no-untyped-def]
     cli("config", "set", "ServiceSettings.SiteURL", "https://chat.example.com")
     code, out = cli("hook", "create", "--channel", "main:town-square")

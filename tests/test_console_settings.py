@@ -18,7 +18,7 @@ ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
 TABLE = (ROOT / "src/inbound/web/static/js/console_settings.js").read_text()
 ROW = re.compile(
-    r'row\("(?P<page>[a-z_/]+)", "(?P<key>\w+\.\w+)", "(?P<type>bool|number|text)", '
+    r'row\("(?P<page>[a-z_/]+)", "(?P<key>\w+\.\w+)", "(?P<type>bool|number|text|list)", '
     r'"(?P<label>[^"]+)",\s*"(?P<help>[^"]+)",\s*(?P<default>[^,]+?)(?:, \{(?P<extra>[^}]*)\})?\)'
 )
 PAGE = re.compile(r'\["([a-z_/]+)", "[^"]+", "[^"]+"\]')
@@ -62,7 +62,7 @@ def test_each_row_matches_the_server(key: str) -> None:
     section, name = key.split(".")
     default = DEFAULTS[section][name]  # KeyError: a row for a setting the server lacks
     assert json.loads(row["default"]) == default
-    kind = {bool: "bool", int: "number", str: "text"}[type(default)]
+    kind = {bool: "bool", int: "number", str: "text", list: "list"}[type(default)]
     assert row["type"] == kind
     assert row["page"] in PAGE.findall(TABLE)
     assert len(row["help"]) > 20

@@ -513,6 +513,16 @@ ROWS: tuple[Row, ...] = (
         signed_in(OK, OK, NO, NO, NO, NO),
         params={"hook_id": "fresh_hook"},
     ),
+    Row(
+        "POST /api/v4/hooks/incoming/{hook_id}/signing_secret",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "fresh_hook"},
+    ),
+    Row(
+        "DELETE /api/v4/hooks/incoming/{hook_id}/signing_secret",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "fresh_hook"},
+    ),
     # ---- the hook itself: the key in the URL is the credential, whoever calls
     Row(
         "POST /hooks/{key}",

@@ -253,7 +253,8 @@ class IncomingHook:
     rate_limit_per_sec: int = 0  # 0: RateLimitSettings.IncomingWebhookPerSec
     rate_limit_burst: int = 0  # 0: RateLimitSettings.IncomingWebhookMaxBurst
     origin_id: str = ""  # the first id of this hook (regenerate keeps it); "" = ``id``
-    signing_secret: str = ""  # never leaves the server after it is created
+    # never leaves the server after it is created (nor appears in a repr, a log or a traceback)
+    signing_secret: str = field(default="", repr=False)
     allowed_cidrs: str = ""  # space-separated networks; "" = from anywhere
 
     @property

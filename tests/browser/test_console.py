@@ -110,6 +110,37 @@ def test_bool_number_and_text_settings_are_saved(page: Any, live_server: LiveSer
     expect(page.locator(radio("ServiceSettings.EnablePostIconOverride", True))).to_be_checked()
 
 
+def test_a_list_setting_is_a_comma_separated_field(page: Any, live_server: LiveServer) -> None:
+    """``ServiceSettings.TrustedProxyIPHeader``, the first list setting: shown joined by commas,
+    saved as a JSON array, cleared to []."""
+    page.set_viewport_size(DESKTOP)
+    login(page)
+    page.goto("/admin_console/environment/web_server")
+    field = page.locator("#ServiceSettings-TrustedProxyIPHeader")
+    expect(field).to_have_value("")
+    row = page.locator(".setting[data-key='ServiceSettings.TrustedProxyIPHeader']")
+    expect(row).to_contain_text("Default: empty")
+    field.fill(" X-Forwarded-For ,X-Real-IP, ")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".save-status")).to_have_text("Saved.")
+    http = Http(live_server)
+    service = http.call("GET", "/api/v4/config")["ServiceSettings"]
+    assert service["TrustedProxyIPHeader"] == ["X-Forwarded-For", "X-Real-IP"]
+    page.reload()
+    expect(field).to_have_value("X-Forwarded-For, X-Real-IP")
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        row.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"console-trusted-proxy-header-{label}.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    page.set_viewport_size(DESKTOP)
+    field.fill("")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".save-status")).to_have_text("Saved.")
+    assert http.call("GET", "/api/v4/config")["ServiceSettings"]["TrustedProxyIPHeader"] == []
+    assert page.errors == []
+
+
 def test_a_server_validation_error_is_shown_next_to_its_setting(
     page: Any, live_server: LiveServer
 ) -> None:

@@ -252,11 +252,19 @@ def config_set(name: str, value: str, database_url: DatabaseOption = None) -> No
 
 
 def setting_value(name: str, raw: str) -> Any:
-    """Turn the command line's text (``true``, ``4000``, ``https://x``) into the setting's type."""
+    """Turn the command line's text (``true``, ``4000``, ``https://x``, ``X-Forwarded-For,X-Real-IP``)
+    into the setting's type."""
     section, _, key = name.partition(".")
     if key not in DEFAULTS.get(section, {}):
         raise invalid(f"Unknown setting {name}.")
     default = DEFAULTS[section][key]
+    if isinstance(default, list):  # a list of strings: a JSON array, or comma-separated
+        if raw.lstrip().startswith("["):
+            try:
+                return orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise invalid(f"{name} must be a JSON array of strings.") from None
+        return [item.strip() for item in raw.split(",") if item.strip()]
     if isinstance(default, bool):
         if raw.lower() not in ("true", "false"):
             raise invalid(f"{name} must be true or false.")

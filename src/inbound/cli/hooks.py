@@ -36,6 +36,11 @@ def print_hook(ctx: Context, hook: IncomingHook) -> None:
     if hook.rate_limit_per_sec or hook.rate_limit_burst:
         per_sec, burst = hook.rate_limit_per_sec or "default", hook.rate_limit_burst or "default"
         typer.echo(f"rate limit: {per_sec}/s  burst: {burst}")
+    # whether it has a signing secret, never the secret
+    typer.echo(
+        f"signed:     {'yes (requests need X-Slack-Signature)' if hook.signing_secret else 'no'}"
+    )
+    typer.echo(f"allowed:    {', '.join(hook.cidrs) or 'any address'}")
 
 
 FormatOption = Annotated[
@@ -46,6 +51,15 @@ PerSecOption = Annotated[
     typer.Option(
         "--rate-limit-per-sec",
         help="Requests a second this hook accepts (0: RateLimitSettings.IncomingWebhookPerSec).",
+    ),
+]
+CidrOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed-cidr",
+        metavar="NETWORK",
+        help="Accept requests only from this network (e.g. 203.0.113.0/24, 2001:db8::/32); "
+        "repeat for several.",
     ),
 ]
 BurstOption = Annotated[
@@ -75,6 +89,7 @@ def hook_create(
     message_format: FormatOption = None,
     rate_limit_per_sec: PerSecOption = None,
     rate_limit_burst: BurstOption = None,
+    allowed_cidr: CidrOption = None,
     owner: Annotated[
         str | None, typer.Option("--user", help="Creator (default: the admin).")
     ] = None,
@@ -95,6 +110,7 @@ def hook_create(
             message_format=message_format or "markdown",
             rate_limit_per_sec=rate_limit_per_sec or 0,
             rate_limit_burst=rate_limit_burst or 0,
+            allowed_cidrs=hooks.allowed_cidrs_text(allowed_cidr or []),
         )
         hook = await hooks.create_hook(ctx, None, fields, user_id=creator.id)
         print_hook(ctx, hook)
@@ -118,7 +134,9 @@ def hook_list(
         team_id = (await teams.get_team_by_name(ctx, None, team)).id if team else ""
         page = await hooks.list_hooks(ctx, None, team_id=team_id, per_page=200)
         for hook in page.hooks:
-            typer.echo(f"{hook.id}  {hook.display_name or '-':24}  {hook_url(ctx, hook.id)}")
+            marks = "  signed" * bool(hook.signing_secret)
+            marks += f"  allowed: {','.join(hook.cidrs)}" if hook.cidrs else ""
+            typer.echo(f"{hook.id}  {hook.display_name or '-':24}  {hook_url(ctx, hook.id)}{marks}")
 
     run_local(settings_from(database_url), work)
 
@@ -145,9 +163,16 @@ def hook_update(
     message_format: FormatOption = None,
     rate_limit_per_sec: PerSecOption = None,
     rate_limit_burst: BurstOption = None,
+    allowed_cidr: CidrOption = None,
+    any_address: Annotated[
+        bool,
+        typer.Option("--any-address", help="Clear the allowed networks: accept any address."),
+    ] = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Change an incoming webhook (only the options given)."""
+    """Change an incoming webhook (only the options given; --allowed-cidr replaces the list)."""
+    if any_address and allowed_cidr:
+        raise typer.BadParameter("--any-address clears the networks: give no --allowed-cidr too")
 
     async def work(ctx: Context) -> None:
         channel_id = (await channel_named(ctx, channel)).id if channel else None
@@ -161,10 +186,44 @@ def hook_update(
             message_format=message_format or None,  # --format "": keep the format
             rate_limit_per_sec=rate_limit_per_sec,
             rate_limit_burst=rate_limit_burst,
+            allowed_cidrs=_cidrs_patch(allowed_cidr, any_address=any_address),
         )
         print_hook(ctx, await hooks.update_hook(ctx, None, hook_id, patch))
 
     run_local(settings_from(database_url), work)
+
+
+def _cidrs_patch(given: list[str] | None, *, any_address: bool) -> str | None:
+    """``allowed_cidrs`` for a patch: None keeps them, "" clears them."""
+    return "" if any_address else hooks.allowed_cidrs_text(given) if given else None
+
+
+@hook_app.command("secret")
+def hook_secret(
+    hook_id: Annotated[str, typer.Argument(metavar="KEY|ID", help="The hook's id (its key).")],
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove the secret: unsigned requests work again.")
+    ] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Give a hook a new signing secret (replacing any) and print it, once; --remove removes it."""
+
+    async def work(ctx: Context) -> str:
+        if remove:
+            await hooks.remove_signing_secret(ctx, None, hook_id)
+            return ""
+        return await hooks.set_signing_secret(ctx, None, hook_id)
+
+    secret = run_local(settings_from(database_url), work)
+    if not secret:
+        typer.echo(f"Removed the signing secret of hook {hook_id}: unsigned requests work again.")
+        return
+    typer.echo(secret)  # alone on stdout, for SECRET=$(inbound hook secret ID)
+    typer.echo(
+        "This is shown only once. Requests to the hook must now be signed with it "
+        "(X-Slack-Signature, X-Slack-Request-Timestamp: see docs/webhooks.md).",
+        err=True,
+    )
 
 
 @hook_app.command("delete")

@@ -1,4 +1,5 @@
-"""Incoming webhooks: management (create, list, get, update, delete, regenerate).
+"""Incoming webhooks: management (create, list, get, update, delete, regenerate, the signing
+secret).
 
 Receiving a payload lives in ``inbound.services.receive``; both share ``HookCache``.
 """
@@ -34,6 +35,7 @@ from inbound.services.permissions import (
 from inbound.store import channels as channel_store
 from inbound.store import hooks as hook_store
 from inbound.store import users as user_store
+from inbound.webhooks import signing, sources
 
 HOOK_USERNAME_RE = re.compile(r"^[a-z0-9.\-_]{1,64}$")
 RESERVED_HOOK_USERNAMES = frozenset({"all", "channel", "here", "system"})
@@ -71,6 +73,7 @@ class HookFields:
     message_format: str = "markdown"
     rate_limit_per_sec: int = 0
     rate_limit_burst: int = 0
+    allowed_cidrs: str = ""  # normalised networks, space-separated (``allowed_cidrs_text``)
 
     @classmethod
     def of(cls, hook: IncomingHook) -> HookFields:
@@ -98,6 +101,7 @@ class HookPatch:
     message_format: str | None = None
     rate_limit_per_sec: int | None = None
     rate_limit_burst: int | None = None
+    allowed_cidrs: str | None = None  # "" clears the allow-list
     team_id: str | None = None
 
     def applied_to(self, fields: HookFields) -> HookFields:
@@ -122,6 +126,23 @@ def check_values(fields: HookFields | HookPatch) -> None:
         value = getattr(fields, name)
         if value is not None and not 0 <= value <= MAX_RATE:
             raise invalid_rate(name)
+
+
+def allowed_cidrs_text(values: object) -> str:
+    """A hook's ``allowed_cidrs`` (a list of networks) as stored: normalised, space-separated."""
+    if not isinstance(values, list | tuple):
+        raise invalid_cidrs("allowed_cidrs must be a list of networks such as 203.0.113.0/24.")
+    try:
+        return " ".join(sources.parse_cidrs(values))
+    except sources.InvalidCidrError as error:
+        reason = str(error)  # "allowed_cidrs[3] (…) is not …" or "at most 100 networks"
+        raise invalid_cidrs(
+            f"{reason}." if reason.startswith("allowed_cidrs") else f"allowed_cidrs: {reason}."
+        ) from None
+
+
+def invalid_cidrs(message: str) -> BadRequestError:
+    return BadRequestError("model.incoming_hook.allowed_cidrs.app_error", message)
 
 
 def invalid_format() -> BadRequestError:
@@ -188,6 +209,7 @@ async def create_hook(
     config = ctx.config
     check_enabled(config)
     check_values(fields)
+    fields = replace(fields, allowed_cidrs=allowed_cidrs_text(fields.allowed_cidrs.split()))
     owner_id = user_id or (actor.id if actor else "")
     async with ctx.db.begin() as conn:
         channel = await _hook_channel(conn, fields.channel_id)
@@ -302,6 +324,8 @@ async def update_hook(
         if patch.team_id not in (None, "", hook.team_id):
             raise team_mismatch()
         check_values(patch)
+        if patch.allowed_cidrs is not None:
+            patch = replace(patch, allowed_cidrs=allowed_cidrs_text(patch.allowed_cidrs.split()))
         fields = patch.applied_to(HookFields.of(hook))
         channel = await _hook_channel(conn, fields.channel_id)
         if channel.team_id != hook.team_id:
@@ -351,3 +375,26 @@ async def regenerate_hook(ctx: Context, actor: User | None, hook_id: str) -> Inc
             )
         changed(HookChanged(old.id))
     return fresh
+
+
+async def set_signing_secret(ctx: Context, actor: User | None, hook_id: str) -> str:
+    """Create or replace the hook's signing secret and return it: the one time it is shown.
+    The very next request to the hook needs a signature made with it."""
+    secret = signing.new_secret()
+    await _change_secret(ctx, actor, hook_id, secret)
+    return secret
+
+
+async def remove_signing_secret(ctx: Context, actor: User | None, hook_id: str) -> None:
+    """The hook takes unsigned requests again."""
+    await _change_secret(ctx, actor, hook_id, "")
+
+
+async def _change_secret(ctx: Context, actor: User | None, hook_id: str, secret: str) -> None:
+    check_enabled(ctx.config)
+    async with ctx.mutate() as (conn, changed):
+        hook = await _managed_hook(conn, ctx.config, actor, hook_id)
+        # a later update_at, even within the millisecond: other processes' pollers must notice
+        update_at = max(now_ms(), hook.update_at + 1)
+        await hook_store.update_hook(conn, hook.id, signing_secret=secret, update_at=update_at)
+        changed(HookChanged(hook.id))

@@ -229,6 +229,9 @@ def hook_json(hook: IncomingHook) -> dict[str, Any]:
         "last_used_at": hook.last_used_at,
         "rate_limit_per_sec": hook.rate_limit_per_sec,
         "rate_limit_burst": hook.rate_limit_burst,
+        # the secret itself leaves the server once, in the answer that creates it
+        "has_signing_secret": bool(hook.signing_secret),
+        "allowed_cidrs": hook.cidrs,
     }
 
 

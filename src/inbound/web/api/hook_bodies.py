@@ -49,6 +49,8 @@ def _given(body: dict[str, Any]) -> dict[str, Any]:
     for name in hooks.RATE_FIELDS:
         if body.get(name) is not None:
             given[name] = _rate(name, body[name])
+    if body.get("allowed_cidrs") is not None:  # [] clears the allow-list
+        given["allowed_cidrs"] = hooks.allowed_cidrs_text(body["allowed_cidrs"])
     return given
 
 

@@ -70,3 +70,19 @@ async def delete_hook(hook_id: str, actor: CurrentUser, ctx: ContextDep) -> Resp
 @router.post("/{hook_id}/regenerate")
 async def regenerate_hook(hook_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
     return json_response(wire.hook_json(await hooks.regenerate_hook(ctx, actor, hook_id)))
+
+
+# The one answer that carries a signing secret: never stored by a cache along the way.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/{hook_id}/signing_secret")
+async def set_signing_secret(hook_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    secret = await hooks.set_signing_secret(ctx, actor, hook_id)
+    return json_response({"signing_secret": secret}, headers=NO_STORE)
+
+
+@router.delete("/{hook_id}/signing_secret")
+async def remove_signing_secret(hook_id: str, actor: CurrentUser, ctx: ContextDep) -> Response:
+    await hooks.remove_signing_secret(ctx, actor, hook_id)
+    return status_ok()

@@ -45,6 +45,7 @@ function valueOf(config, key) {
 
 function shownDefault(setting) {
   if (setting.type === "bool") return setting.default ? "true" : "false";
+  if (setting.type === "list") return setting.default.length ? setting.default.join(", ") : "empty";
   return setting.default === "" ? "empty" : String(setting.default);
 }
 
@@ -55,7 +56,8 @@ function settingControl(setting, value) {
       ...[true, false].map((choice) => h("label", {},
         h("input", { type: "radio", name: setting.key, value: String(choice), checked: value === choice }), choice ? "True" : "False")));
   }
-  const attrs = { id, name: setting.key, value: String(value), placeholder: setting.placeholder, "aria-describedby": `${id}-help ${id}-error` };
+  const shown = setting.type === "list" ? (value || []).join(", ") : String(value);
+  const attrs = { id, name: setting.key, value: shown, placeholder: setting.placeholder, "aria-describedby": `${id}-help ${id}-error` };
   if (setting.type === "number") return h("input", { ...attrs, type: "number", inputmode: "numeric", min: setting.min, max: setting.max, step: 1 });
   return h("input", { ...attrs, type: "text", spellcheck: "false" });
 }
@@ -75,6 +77,7 @@ function settingRow(setting, value) {
 function readSetting(form, setting) {
   if (setting.type === "bool") return form.querySelector(`input[name="${setting.key}"]:checked`).value === "true";
   const raw = form.elements[setting.key].value.trim();
+  if (setting.type === "list") return raw.split(",").map((item) => item.trim()).filter(Boolean);
   // Anything but a whole number goes to the server as typed, so its validation message shows.
   return setting.type === "number" && /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
 }

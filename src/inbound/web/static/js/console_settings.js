@@ -34,6 +34,9 @@ export const SETTINGS = [
     "Keep-alive connections with no request for this long are closed.", 60, { min: 1, max: 86400 }),
   row("environment/web_server", "ServiceSettings.GracefulShutdownSeconds", "number", "Graceful shutdown (seconds)",
     "On SIGTERM, how long requests in flight may take before the process exits.", 10, { min: 0, max: 3600 }),
+  row("environment/web_server", "ServiceSettings.TrustedProxyIPHeader", "list", "Trusted proxy IP header",
+    "Headers, comma-separated, that carry the client's address when the request comes from a trusted proxy (INBOUND_TRUSTED_PROXIES; this machine by default), e.g. X-Forwarded-For. Webhooks' allowed networks check that address. Empty: always the connection's address.",
+    [], { placeholder: "X-Forwarded-For" }),
   // Environment › Database
   row("environment/database", "SqlSettings.QueryTimeout", "number", "Query timeout (seconds)",
     "The longest any database statement may run; a request whose statement takes longer gets 503.", 30, { min: 1, max: 3600 }),

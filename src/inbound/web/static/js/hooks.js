@@ -1,4 +1,5 @@
 import { api, h, link, navigate, state } from "./core.js";
+import { networksField, readNetworks, secretSection, showNetworksError } from "./hook_security.js";
 import { header, layout } from "./shell.js";
 
 // ---------- integrations ----------
@@ -54,17 +55,21 @@ function hookRow(hook, names, notice) {
     h("td", { class: "hook-main", "data-label": "Webhook" },
       h("strong", { class: "hook-title" }, hook.display_name || "(no title)"),
       hook.description ? h("div", { class: "hook-description" }, hook.description) : null,
-      h("div", { class: "muted" }, `${hook.message_format === "slack" ? "slack" : "markdown"}${hook.channel_locked ? " · (locked)" : ""}`),
+      h("div", { class: "muted" }, [hook.message_format === "slack" ? "slack" : "markdown", hook.channel_locked && "(locked)", hook.has_signing_secret && "signed", hook.allowed_cidrs && hook.allowed_cidrs.length && `from ${hook.allowed_cidrs.length === 1 ? hook.allowed_cidrs[0] : `${hook.allowed_cidrs.length} networks`}`].filter(Boolean).join(" · ")),
       h("div", { class: "hook-url-row" }, h("code", { class: "hook-url" }, hookUrl(hook)), copyButton(hookUrl(hook), "Copy URL")),
       h("details", { class: "curl-details" }, h("summary", {}, "curl example"), h("pre", { class: "curl" }, curlFor(hook)), copyButton(curlFor(hook), "Copy curl"))),
     h("td", { "data-label": "Channel" }, channel),
     h("td", { "data-label": "Created by" }, names.users[hook.user_id] || "someone", h("div", { class: "muted" }, day(hook.create_at))),
     h("td", { "data-label": "Last used" }, lastUsed(hook.last_used_at)),
     h("td", { class: "hook-actions" }, h("div", { class: "actions" },
-      button("Send test message", async () => { const r = await fetch(`/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `Test message from **${state.me.username}** :white_check_mark:` }) }); notice.replaceChildren(h("p", { class: r.ok ? "notice" : "error" }, r.ok ? "Test message sent." : `Test failed: ${await r.text()}`)); }),
+      button("Send test message", async () => { const r = await fetch(`/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `Test message from **${state.me.username}** :white_check_mark:` }) }); notice.replaceChildren(h("p", { class: r.ok ? "notice" : "error" }, r.ok ? "Test message sent." : `Test failed: ${failure(await r.text())}`)); }),
       edit,
       button("Regenerate URL", async () => { if (confirm("Give this hook a new URL? The old one keeps working for the grace period.")) { await api("POST", `/api/v4/hooks/incoming/${hook.id}/regenerate`); showHooks(); } }),
       button("Delete", async () => { if (confirm(`Delete "${hook.display_name || hook.id}"? Its URL stops working at once.`)) { await api("DELETE", `/api/v4/hooks/incoming/${hook.id}`); showHooks(); } }, "danger"))));
+}
+
+function failure(text) {
+  try { return JSON.parse(text).message || text; } catch { return text; }
 }
 
 function filterBox(tbody, count) {
@@ -101,11 +106,11 @@ export async function showHooks() {
 }
 
 export async function showHookForm(hookId) {
-  const hook = hookId ? await api("GET", `/api/v4/hooks/incoming/${hookId}`) : { display_name: "", description: "", username: "", icon_url: "", channel_locked: true, message_format: "markdown", channel_id: "", rate_limit_per_sec: 0, rate_limit_burst: 0 };
+  const hook = hookId ? await api("GET", `/api/v4/hooks/incoming/${hookId}`) : { display_name: "", description: "", username: "", icon_url: "", channel_locked: true, message_format: "markdown", channel_id: "", rate_limit_per_sec: 0, rate_limit_burst: 0, allowed_cidrs: [] };
   const postable = state.channels.filter((c) => c.type === "O" || c.type === "P");
   const error = h("p", { class: "error", role: "alert" });
   const field = (id, label, value, attrs = {}) => [h("label", { for: id }, label), h("input", { id, name: id, value: value || "", ...attrs })];
-  const form = h("form", { class: "form page" },
+  const form = h("form", { class: "form" },
     h("label", { for: "channel_id" }, "Channel"),
     h("select", { id: "channel_id", name: "channel_id", required: true }, ...postable.map((c) => h("option", { value: c.id, selected: c.id === hook.channel_id }, (c.type === "P" ? "🔒 " : "# ") + c.display_name))),
     ...field("display_name", "Title", hook.display_name, { maxlength: 64 }),
@@ -117,16 +122,18 @@ export async function showHookForm(hookId) {
     h("select", { id: "message_format", name: "message_format" }, h("option", { value: "markdown", selected: hook.message_format === "markdown" }, "Markdown"), h("option", { value: "slack", selected: hook.message_format === "slack" }, "Slack mrkdwn (*bold*, ~strike~)")),
     ...field("rate_limit_per_sec", "Rate limit (requests a second; empty: the server's)", hook.rate_limit_per_sec, { type: "number", min: 0, max: 1000000, placeholder: "server default" }),
     ...field("rate_limit_burst", "Burst above the rate (empty: the server's)", hook.rate_limit_burst, { type: "number", min: 0, max: 1000000, placeholder: "server default" }),
+    ...networksField(hook),
     error,
     h("div", { class: "actions" }, h("button", { class: "primary", type: "submit" }, hookId ? "Update" : "Add"), link(`/${state.team.name}/integrations/incoming_webhooks`, "Cancel")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { channel_id: form.channel_id.value, display_name: form.display_name.value, description: form.description.value, username: form.username.value, icon_url: form.icon_url.value, channel_locked: form.channel_locked.checked, message_format: form.message_format.value, rate_limit_per_sec: Number(form.rate_limit_per_sec.value || 0), rate_limit_burst: Number(form.rate_limit_burst.value || 0) };
+    const body = { channel_id: form.channel_id.value, display_name: form.display_name.value, description: form.description.value, username: form.username.value, icon_url: form.icon_url.value, channel_locked: form.channel_locked.checked, message_format: form.message_format.value, rate_limit_per_sec: Number(form.rate_limit_per_sec.value || 0), rate_limit_burst: Number(form.rate_limit_burst.value || 0), allowed_cidrs: readNetworks(form) };
     try {
       if (hookId) await api("PUT", `/api/v4/hooks/incoming/${hookId}`, { ...hook, ...body, id: hookId });
       else await api("POST", "/api/v4/hooks/incoming", body);
       navigate(`/${state.team.name}/integrations/incoming_webhooks`);
-    } catch (err) { error.textContent = err.message; }
+    } catch (err) { error.textContent = showNetworksError(form, err) ? "" : err.message; }
   });
-  layout(h("main", { class: "center" }, header(hookId ? "Edit Incoming Webhook" : "Add Incoming Webhook"), form));
+  const page = h("div", { class: "page hook-page" }, form, hookId ? secretSection(hook) : null);
+  layout(h("main", { class: "center" }, header(hookId ? "Edit Incoming Webhook" : "Add Incoming Webhook"), page));
 }
