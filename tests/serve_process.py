@@ -23,7 +23,7 @@ from sqlalchemy import text
 from inbound.cli.common import channel_named, user_named
 from inbound.runtime import Runtime
 from inbound.services import config as config_service
-from inbound.services import hooks
+from inbound.services import hook_fields, hooks
 from inbound.services.bootstrap import bootstrap
 from inbound.settings import Settings
 from inbound.store.db import Database
@@ -44,7 +44,7 @@ def prepare(url: str, settings: dict[str, object]) -> str:
                 await config_service.set_value(runtime.context, name, value)
             channel = await channel_named(runtime.context, "main:town-square")
             admin = await user_named(runtime.context, "admin")
-            fields = hooks.HookFields(channel_id=channel.id, display_name="crash")
+            fields = hook_fields.HookFields(channel_id=channel.id, display_name="crash")
             return (await hooks.create_hook(runtime.context, None, fields, user_id=admin.id)).id
         finally:
             await runtime.stop()

@@ -89,14 +89,14 @@ class Load:
 
 def _hook_url(live: LiveServer) -> str:
     from inbound.cli.common import channel_named, user_named
-    from inbound.services import hooks
+    from inbound.services import hook_fields, hooks
     from tests.serve_process import prepare  # noqa: F401  (same bootstrap as the crash suite)
 
     async def go() -> str:
         await config_service.set_value(live.ctx, "SqlSettings.QueryTimeout", QUERY_TIMEOUT)
         channel = await channel_named(live.ctx, "main:town-square")
         admin = await user_named(live.ctx, "admin")
-        fields = hooks.HookFields(channel_id=channel.id, display_name="faults")
+        fields = hook_fields.HookFields(channel_id=channel.id, display_name="faults")
         return (await hooks.create_hook(live.ctx, None, fields, user_id=admin.id)).id
 
     key = asyncio.run_coroutine_threadsafe(go(), live.loop).result(timeout=15)

@@ -10,7 +10,7 @@ import httpx
 from mattermostdriver import Driver
 from slack_sdk.webhook import WebhookClient
 
-from inbound.services import hooks
+from inbound.services import hook_fields, hooks
 from inbound.store import channels as channel_store
 from inbound.store import teams as team_store
 from inbound.store import users as user_store
@@ -28,7 +28,7 @@ def _hook_url(live: LiveServer) -> tuple[str, str]:
             admin = await user_store.get_user_by_username(conn, "admin")
         assert channel is not None and admin is not None
         hook = await hooks.create_hook(
-            live.ctx, None, hooks.HookFields(channel_id=channel.id), user_id=admin.id
+            live.ctx, None, hook_fields.HookFields(channel_id=channel.id), user_id=admin.id
         )
         return f"{live.url}/hooks/{hook.id}", channel.id
 

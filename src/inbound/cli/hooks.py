@@ -16,7 +16,7 @@ from inbound.cli.common import (
     user_named,
 )
 from inbound.models import IncomingHook
-from inbound.services import hooks, teams
+from inbound.services import hook_fields, hooks, teams
 from inbound.services.context import Context
 from inbound.settings import Settings
 
@@ -100,7 +100,7 @@ def hook_create(
     async def work(ctx: Context) -> None:
         target = await channel_named(ctx, channel)
         creator = await user_named(ctx, owner or ctx.settings.admin_username)
-        fields = hooks.HookFields(
+        fields = hook_fields.HookFields(
             channel_id=target.id,
             display_name=display_name,
             description=description,
@@ -110,7 +110,7 @@ def hook_create(
             message_format=message_format or "markdown",
             rate_limit_per_sec=rate_limit_per_sec or 0,
             rate_limit_burst=rate_limit_burst or 0,
-            allowed_cidrs=hooks.allowed_cidrs_text(allowed_cidr or []),
+            allowed_cidrs=hook_fields.allowed_cidrs_text(allowed_cidr or []),
         )
         hook = await hooks.create_hook(ctx, None, fields, user_id=creator.id)
         print_hook(ctx, hook)
@@ -176,7 +176,7 @@ def hook_update(
 
     async def work(ctx: Context) -> None:
         channel_id = (await channel_named(ctx, channel)).id if channel else None
-        patch = hooks.HookPatch(
+        patch = hook_fields.HookPatch(
             channel_id=channel_id,
             display_name=display_name,
             description=description,
@@ -195,7 +195,7 @@ def hook_update(
 
 def _cidrs_patch(given: list[str] | None, *, any_address: bool) -> str | None:
     """``allowed_cidrs`` for a patch: None keeps them, "" clears them."""
-    return "" if any_address else hooks.allowed_cidrs_text(given) if given else None
+    return "" if any_address else hook_fields.allowed_cidrs_text(given) if given else None
 
 
 @hook_app.command("secret")

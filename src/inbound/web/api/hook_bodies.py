@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from inbound.errors import invalid_param
-from inbound.services import hooks
-from inbound.services.hooks import HookFields, HookPatch
+from inbound.services import hook_fields
+from inbound.services.hook_fields import HookFields, HookPatch
 
 TEXT_FIELDS = ("channel_id", "display_name", "description", "username", "icon_url")
 
@@ -33,7 +33,7 @@ def hook_patch(body: dict[str, Any], hook_id: str) -> HookPatch:
         raise invalid_param("hook_id", "The id in the body must match the hook id in the URL.")
     team_id = body.get("team_id")
     if team_id is not None and not isinstance(team_id, str):
-        raise hooks.team_mismatch()
+        raise hook_fields.team_mismatch()
     return HookPatch(team_id=team_id, **_given(body))
 
 
@@ -46,11 +46,11 @@ def _given(body: dict[str, Any]) -> dict[str, Any]:
         given["channel_locked"] = _flag(body["channel_locked"])
     if body.get("message_format"):  # "" keeps the format, as Mattermost's clients expect
         given["message_format"] = _format(body["message_format"])
-    for name in hooks.RATE_FIELDS:
+    for name in hook_fields.RATE_FIELDS:
         if body.get(name) is not None:
             given[name] = _rate(name, body[name])
     if body.get("allowed_cidrs") is not None:  # [] clears the allow-list
-        given["allowed_cidrs"] = hooks.allowed_cidrs_text(body["allowed_cidrs"])
+        given["allowed_cidrs"] = hook_fields.allowed_cidrs_text(body["allowed_cidrs"])
     return given
 
 
@@ -68,11 +68,11 @@ def _flag(value: Any) -> bool:
 
 def _format(value: Any) -> str:
     if not isinstance(value, str):
-        raise hooks.invalid_format()
+        raise hook_fields.invalid_format()
     return value
 
 
 def _rate(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise hooks.invalid_rate(name)
+        raise hook_fields.invalid_rate(name)
     return value
