@@ -41,6 +41,8 @@ def test_a_hook_edit_shows_live_as_edited_and_a_delete_removes_the_post(
     edited = page.locator(f'.post[data-post-id="{post_id}"]')
     expect(edited).to_contain_text("Deploy #42 finished")
     expect(edited.locator(".edited")).to_have_text("(edited)")
+    # at the end of the text, as Mattermost shows it, not under the attachment
+    expect(edited.locator(".post-body > p", has_text="finished").locator(".edited")).to_be_visible()
     expect(edited).to_contain_text("All 3 services are up.")
     expect(edited.locator("strong", has_text="finished")).to_be_visible()
     assert page.evaluate("window.__notReloaded") is True  # changed in place, not reloaded

@@ -103,15 +103,24 @@ function actionMenu(post, el, inThread) {
   return h("div", { class: "post-menu", role: "group", "aria-label": "Message actions" }, react, reply, more);
 }
 
+// "(edited)" goes at the end of the message's text, as Mattermost shows it: after the text's
+// last paragraph, before any attachments or blocks (alone above them when there is no text).
+function markEdited(body) {
+  const edited = h("span", { class: "edited", title: "Edited" }, "(edited)");
+  const parts = [...body.children];
+  const extra = parts.findIndex((el) => el.classList.contains("attachment") || el.classList.contains("blocks"));
+  const text = extra === -1 ? parts : parts.slice(0, extra);
+  const last = text[text.length - 1];
+  if (last && last.tagName === "P") last.append(" ", edited);
+  else if (last) last.after(edited);
+  else body.prepend(edited);
+}
+
 export function postElement(post, { inThread = false } = {}) {
   const body = h("div", { class: "post-body" });
   body.innerHTML = post.html; // sanitised server-side (markdown-it + nh3); see render/markdown.py
   applyColors(body);
-  if (post.edited) {
-    const edited = h("span", { class: "edited", title: "Edited" }, "(edited)");
-    const last = body.lastElementChild;
-    if (last && last.tagName === "P") last.append(" ", edited); else body.append(edited);
-  }
+  if (post.edited) markEdited(body);
   const toggle = h("button", { type: "button", class: "show-more", "aria-expanded": "false" }, "Show more");
   const clip = h("div", { class: "post-clip" }, body);
   const el = h("article", {
