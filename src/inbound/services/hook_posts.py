@@ -26,7 +26,7 @@ from inbound.services.context import Context
 from inbound.services.events import PostDeleted, PostEdited
 from inbound.services.permissions import is_channel_member
 from inbound.services.posts import attach_reactions
-from inbound.services.receive import _identity, _lookups, resolve_key
+from inbound.services.receive import hook_identity, referenced_names, resolve_key
 from inbound.store import channels as channel_store
 from inbound.store import posts as post_store
 from inbound.store import search as search_store
@@ -78,7 +78,7 @@ async def edit_post(
         post,
         edit,
         lookups,
-        identity=_identity(hook, service),
+        identity=hook_identity(hook, service),
         limit=service.post_message_max_runes,
         slack=hook.message_format == "slack",
     )
@@ -161,7 +161,7 @@ async def _look_up(ctx: Context, edit: hook_edit.Edit) -> Lookups:
     if not user_ids and not channel_ids:
         return NO_LOOKUPS
     async with ctx.db.connect() as conn:
-        return await _lookups(conn, user_ids, channel_ids)
+        return await referenced_names(conn, user_ids, channel_ids)
 
 
 async def _write_edit(ctx: Context, post: Post, changes: dict[str, Any]) -> Post:

@@ -103,7 +103,7 @@ async def _post(
         message.build,
         checked,
         lookups,
-        identity=_identity(hook, service),
+        identity=hook_identity(hook, service),
         limit=service.post_message_max_runes,
         slack=hook.message_format == "slack",
     )
@@ -148,7 +148,7 @@ async def _write(
     return Receipt(channel.id, [p.id for p in batch.posts])
 
 
-def _identity(hook: IncomingHook, service: ServiceSettings) -> message.Identity:
+def hook_identity(hook: IncomingHook, service: ServiceSettings) -> message.Identity:
     """How the posts present themselves: the hook's names, and the overrides the server allows."""
     return message.Identity(
         display_name=hook.display_name,
@@ -207,7 +207,7 @@ async def _check_and_look_up(
                 f"The webhook's creator is not a member of the channel {channel.name!r}.",
             )
         await check_root(conn, channel, request.root_id)
-        return await _lookups(conn, user_ids, channel_ids)
+        return await referenced_names(conn, user_ids, channel_ids)
 
 
 def _posts(
@@ -324,7 +324,9 @@ def _locked(override: str) -> ForbiddenError:
     )
 
 
-async def _lookups(conn: AsyncConnection, user_ids: set[str], channel_ids: set[str]) -> Lookups:
+async def referenced_names(
+    conn: AsyncConnection, user_ids: set[str], channel_ids: set[str]
+) -> Lookups:
     """What the referenced ids name: usernames, and public channels' names."""
     ids = sorted(user_ids)[:MAX_USER_LOOKUPS]  # one bounded query; the rest stay <@ID>
     usernames = {u.id: u.username for u in await user_store.get_users_by_ids(conn, ids)}
