@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import re
+import subprocess
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -404,3 +408,54 @@ def _fuzz_hook(api: Api) -> str:
         _seen.clear()
         _fuzz_hooks[id(api)] = api.new_hook()["id"]
     return _fuzz_hooks[id(api)]
+
+
+# The docs' examples (docs/webhooks.md, "Safe retries"), run as written against a live server.
+
+WEBHOOKS_DOC = (Path(__file__).parent.parent.parent / "docs" / "webhooks.md").read_text()
+
+
+def _doc_block(language: str, containing: str) -> str:
+    blocks = re.findall(rf"```{language}\n(.*?)```", WEBHOOKS_DOC, flags=re.DOTALL)
+    [block] = [b for b in blocks if containing in b]
+    return block
+
+
+def _live_hook(live: LiveServer) -> tuple[str, dict[str, str], str]:
+    login = httpx.post(
+        f"{live.url}/api/v4/users/login", json={"login_id": "admin", "password": _password()}
+    )
+    auth = {"Authorization": f"Bearer {login.headers['Token']}"}
+    team = httpx.get(f"{live.url}/api/v4/teams/name/main", headers=auth).json()
+    path = f"/api/v4/teams/{team['id']}/channels/name/town-square"
+    channel = httpx.get(f"{live.url}{path}", headers=auth).json()
+    hook = httpx.post(
+        f"{live.url}/api/v4/hooks/incoming", json={"channel_id": channel["id"]}, headers=auth
+    ).json()
+    return f"{live.url}/hooks/{hook['id']}", auth, channel["id"]
+
+
+def _messages(live: LiveServer, auth: dict[str, str], channel_id: str) -> list[str]:
+    page = httpx.get(f"{live.url}/api/v4/channels/{channel_id}/posts", headers=auth).json()
+    return [page["posts"][i]["message"] for i in page["order"]]
+
+
+def test_the_docs_shell_retry_loop_posts_once(live_server: LiveServer) -> None:
+    url, auth, channel_id = _live_hook(live_server)
+    script = _doc_block("sh", "Idempotency-Key: $KEY")
+    done = subprocess.run(
+        ["bash", "-c", script], env={**os.environ, "URL": url}, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert orjson.loads(done.stdout)["post_ids"]
+    assert _messages(live_server, auth, channel_id) == ["Backup finished"]
+
+
+def test_the_docs_httpx_retry_posts_once(live_server: LiveServer) -> None:
+    url, auth, channel_id = _live_hook(live_server)
+    block = _doc_block("python", "Idempotency-Key")
+    namespace: dict[str, Any] = {"url": url}
+    exec(block, namespace)  # our own docs' example, as written
+    exec(block.replace("key = str(uuid.uuid4())", "key = key"), namespace)  # a retry, same key
+    assert namespace["answer"].headers["idempotent-replayed"] == "true"
+    assert _messages(live_server, auth, channel_id) == ["Backup finished"]
