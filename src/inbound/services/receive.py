@@ -70,6 +70,7 @@ async def receive(
     large: bool = False,
     headers: Mapping[bytes, bytes] = NO_HEADERS,
     body: bytes = b"",
+    query: bytes = b"",
     idempotency_key: str = "",
 ) -> Receipt:
     """Store the request's message (or find that it was stored under its Idempotency-Key)."""
@@ -87,7 +88,7 @@ async def receive(
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
     post = partial(_post, ctx, resolved, checked, large)
     if idempotency_key:  # at most once per hook and key (services.idempotency)
-        claim = idempotency.claim_for(hook.lineage, idempotency_key, body)
+        claim = idempotency.claim_for(hook.lineage, idempotency_key, body, query=query)
         return await ctx.idempotency.once(claim, post)
     return await post(None)
 
