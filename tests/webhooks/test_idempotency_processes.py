@@ -490,16 +490,10 @@ def test_a_multipart_retry_with_a_new_boundary_replays(database_url: str, tmp_pa
     assert answers[1].json() == answers[0].json()
 
 
-@pytest.mark.xfail(
-    reason="BUG: after a restart (or on another process) the rules run before the claim, so "
-    "a repeat whose channel was archived since is answered 404 (which says 'not stored'), "
-    "while the same repeat on the first process is answered 200 replayed",
-    strict=True,
-)
 def test_a_repeat_after_a_restart_answers_the_first_answer_even_if_the_channel_is_gone(
     database_url: str, tmp_path: Path
 ) -> None:
-    """By hand: post {"text": "x", "channel": "side"} with Idempotency-Key: a, archive the
+    """Was a bug: post {"text": "x", "channel": "side"} with Idempotency-Key: a, archive the
     channel `side`, restart the server, post the same again → 404 channel.app_error."""
     key = prepare(database_url, {})
     log = tmp_path / "serve.log"

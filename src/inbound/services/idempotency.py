@@ -78,6 +78,13 @@ def replay(stored: Stored, claim: Claim) -> Receipt:
     return Receipt(stored.channel_id, stored.post_ids, replayed=True)
 
 
+async def stored(db: Database, claim: Claim) -> Stored | None:
+    """What the key's first request stored, read from the database (not on the hot path)."""
+    async with db.connect() as conn:
+        since = now_ms() - IDEMPOTENCY_MS
+        return await store.get_key(conn, hook_id=claim.hook_id, key=claim.key, since=since)
+
+
 @dataclass
 class InFlight:
     """The keyed requests this process is working on, by (hook lineage, key)."""
