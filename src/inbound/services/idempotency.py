@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from urllib.parse import parse_qs
 
 from inbound.errors import BadRequestError, UnprocessableError
 from inbound.models import now_ms
@@ -56,8 +57,14 @@ def parse_key(raw: bytes) -> str:
     return raw.decode("ascii")
 
 
-def claim_for(hook_lineage: str, key: str, body: bytes) -> Claim:
-    return Claim(hook_lineage, key, hashlib.sha256(body).hexdigest())
+def claim_for(hook_lineage: str, key: str, body: bytes, *, query: bytes = b"") -> Claim:
+    """The key's claim; its hash covers the body and, when the URL carries one, the query
+    string's ``payload=`` (a message can come from there: a new one there is a new body)."""
+    digest = hashlib.sha256(body)
+    if b"payload=" in query:
+        for value in parse_qs(query.decode("utf-8", "replace")).get("payload", []):
+            digest.update(b"\0" + value.encode())
+    return Claim(hook_lineage, key, digest.hexdigest())
 
 
 def replay(stored: Stored, claim: Claim) -> Receipt:
@@ -69,6 +76,13 @@ def replay(stored: Stored, claim: Claim) -> Receipt:
             "use a new key for a new message.",
         )
     return Receipt(stored.channel_id, stored.post_ids, replayed=True)
+
+
+async def stored(db: Database, claim: Claim) -> Stored | None:
+    """What the key's first request stored, read from the database (not on the hot path)."""
+    async with db.connect() as conn:
+        since = now_ms() - IDEMPOTENCY_MS
+        return await store.get_key(conn, hook_id=claim.hook_id, key=claim.key, since=since)
 
 
 @dataclass

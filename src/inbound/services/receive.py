@@ -15,7 +15,7 @@ from the database: the hook, its creator and its channel come from the hook cach
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import TypeAlias
 
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import ServiceSettings
 from inbound.errors import (
+    AppError,
     BadRequestError,
     DisabledError,
     ForbiddenError,
@@ -70,6 +71,7 @@ async def receive(
     large: bool = False,
     headers: Mapping[bytes, bytes] = NO_HEADERS,
     body: bytes = b"",
+    query: bytes = b"",
     idempotency_key: str = "",
 ) -> Receipt:
     """Store the request's message (or find that it was stored under its Idempotency-Key)."""
@@ -87,9 +89,25 @@ async def receive(
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
     post = partial(_post, ctx, resolved, checked, large)
     if idempotency_key:  # at most once per hook and key (services.idempotency)
-        claim = idempotency.claim_for(hook.lineage, idempotency_key, body)
-        return await ctx.idempotency.once(claim, post)
+        claim = idempotency.claim_for(hook.lineage, idempotency_key, body, query=query)
+        return await ctx.idempotency.once(claim, partial(_post_or_replay, ctx, post))
     return await post(None)
+
+
+async def _post_or_replay(
+    ctx: Context, post: Callable[[Claim], Awaitable[Receipt]], claim: Claim
+) -> Receipt:
+    """A repeat that a rule now refuses (its channel archived since, after a restart or on
+    another process) answers the stored message rather than a 4xx that says "not stored"."""
+    try:
+        return await post(claim)
+    except AppError as error:
+        if error.status >= 500:
+            raise
+        first = await idempotency.stored(ctx.db, claim)
+        if first is None:
+            raise
+        return idempotency.replay(first, claim)
 
 
 async def _post(

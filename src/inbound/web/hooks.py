@@ -93,6 +93,7 @@ class HookEndpoint:
                 large=large,
                 headers=headers,
                 body=body,
+                query=query,
                 idempotency_key="" if raw_key is None else idempotency.parse_key(raw_key),
             )
             receipt = await self.deadlines.run(work, seconds=self._deadline())
