@@ -123,6 +123,29 @@ def test_a_repeat_stores_nothing_and_answers_the_first_answer(
     assert [p["message"] for p in town_square(api)] == ["once"]
 
 
+def test_the_same_message_in_other_bytes_is_a_repeat(api: Api, hook: dict[str, Any]) -> None:
+    """Spacing, key order, the content type that carried it: the decoded message decides."""
+    first = send(api, hook["id"], {"text": "same", "username": "ci"}, idem="k", query="?wait=1")
+    variants = [
+        (b'{ "username" : "ci",\n  "text": "same" }', "application/json"),
+        (b"payload=" + b'{"text":"same","username":"ci"}', "application/x-www-form-urlencoded"),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="text"\r\n\r\nsame\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="username"\r\n\r\nci\r\n--B--\r\n',
+            "multipart/form-data; boundary=B",
+        ),
+    ]
+    for body, content_type in variants:
+        again = api.client.post(
+            f"/hooks/{hook['id']}?wait=1",
+            content=body,
+            headers={"Content-Type": content_type, "Idempotency-Key": "k"},
+        )
+        assert again.status_code == 200, (content_type, again.text)
+        assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert len(town_square(api)) == 1
+
+
 def test_a_repeat_with_another_body_is_422(api: Api, hook: dict[str, Any]) -> None:
     send(api, hook["id"], {"text": "one"}, idem="k1")
     assert_error(
@@ -316,10 +339,11 @@ def test_two_processes_racing_on_one_key_store_it_once(api: Api, settings: Setti
     assert [p["message"] for p in town_square(api)] == ["race"]
 
 
-def test_the_key_is_stored_with_a_hash_of_the_body_not_the_body(
+def test_the_key_is_stored_with_a_hash_of_the_message_not_the_message(
     api: Api, hook: dict[str, Any]
 ) -> None:
     send(api, hook["id"], {"text": "secret payload"}, idem="k")
+    decoded = decode(b'{"text": "secret payload"}', "application/json")
 
     async def rows() -> list[Any]:
         async with api.ctx.db.connect() as conn:
@@ -327,7 +351,9 @@ def test_the_key_is_stored_with_a_hash_of_the_body_not_the_body(
             return list(result.mappings())
 
     [row] = api.client.portal.call(rows)  # type: ignore[union-attr]
-    assert row["body_hash"] == hashlib.sha256(b'{"text":"secret payload"}').hexdigest()
+    canonical = orjson.dumps(decoded, option=orjson.OPT_SORT_KEYS)
+    assert row["body_hash"] == hashlib.sha256(canonical).hexdigest()
+    assert b"secret" not in repr(row).encode()
     assert row["key"] == "k" and row["hook_id"] == hook["id"]
     assert abs(row["create_at"] - now_ms()) < 60_000
 

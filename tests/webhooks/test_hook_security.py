@@ -599,3 +599,23 @@ def test_any_signing_headers_are_200_401_or_403(
     assert answer.status_code in (200, 401, 403), (answer.status_code, answer.text, headers)
     if answer.status_code != 200:
         assert orjson.loads(answer.content)["id"] in (SIGNATURE, IP_NOT_ALLOWED)
+
+
+def test_a_signed_hook_refuses_a_message_in_the_query_string(api: Api) -> None:
+    """The signature covers the body only: a ``payload=`` in the URL could be anyone's, so a
+    signed hook refuses it (even next to a correctly signed empty body)."""
+    hook = api.new_hook()
+    secret = new_secret(api, hook["id"])
+    payload = urllib.parse.quote('{"text": "from the URL"}')
+    headers = {**signed(secret, b""), "Content-Type": "application/x-www-form-urlencoded"}
+    answer = api.client.post(f"/hooks/{hook['id']}?payload={payload}", content=b"", headers=headers)
+    body = assert_error(answer, 401, SIGNATURE)
+    assert "query string" in body["message"]
+    assert api.posts(hook["channel_id"]) == []
+    unsigned = api.new_hook()  # without a secret the query string still works, as in Mattermost
+    plain = api.client.post(
+        f"/hooks/{unsigned['id']}?payload={payload}",
+        content=b"",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert plain.status_code == 200

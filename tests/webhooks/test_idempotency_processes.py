@@ -429,7 +429,7 @@ def test_a_503_that_may_have_stored_then_a_retry_replays_what_was_stored(
     assert retry.status_code == 200 and retry.json()["post_ids"] == [stored]
 
 
-# Bugs found here (xfail until fixed)
+# Bugs found here (fixed; kept as regressions)
 
 
 @ONE_DATABASE  # the body hash is the same code on either database
@@ -466,14 +466,9 @@ def multipart(message: str) -> tuple[bytes, str]:
 
 
 @ONE_DATABASE  # the body hash is the same code on either database
-@pytest.mark.xfail(
-    reason="BUG (integration trap): multipart senders (curl -F, requests files=) pick a new "
-    "random boundary per attempt, so a byte-for-byte different body carrying the same "
-    "message is answered 422 mismatch instead of a replay",
-    strict=True,
-)
 def test_a_multipart_retry_with_a_new_boundary_replays(database_url: str, tmp_path: Path) -> None:
-    """By hand: run `curl -F text=hi -H 'Idempotency-Key: m' "$URL"` twice → 200, then 422."""
+    """Was a trap: `curl -F text=hi -H 'Idempotency-Key: m' "$URL"` twice → 200, then 422 (a new
+    boundary made a new body). The key now covers the decoded message; another text is still 422."""
     key = prepare(database_url, {})
     server = ServeProcess(database_url, tmp_path / "serve.log")
     url = f"http://127.0.0.1:{server.port}/hooks/{key}?wait=true"
@@ -483,11 +478,16 @@ def test_a_multipart_retry_with_a_new_boundary_replays(database_url: str, tmp_pa
             body, content_type = multipart("mp-1")
             headers = {"Content-Type": content_type, "Idempotency-Key": "m"}
             answers.append(httpx.post(url, content=body, headers=headers))
+        body, content_type = multipart("mp-2")
+        other = httpx.post(
+            url, content=body, headers={"Content-Type": content_type, "Idempotency-Key": "m"}
+        )
     finally:
         server.stop()
     assert answers[0].status_code == 200
     assert answers[1].status_code == 200, answers[1].text
     assert answers[1].json() == answers[0].json()
+    assert (other.status_code, other.json().get("id")) == (422, MISMATCH)
 
 
 def test_a_repeat_after_a_restart_answers_the_first_answer_even_if_the_channel_is_gone(

@@ -26,7 +26,7 @@ MAX_KINDS = 1000  # distinct kinds remembered; beyond that the oldest are forgot
 NOT_STORED = "The database is unavailable; the message was not stored. Retry after {s} seconds."
 MAYBE_STORED = (
     "The database did not confirm the write in time; the message may have been stored. "
-    "Retrying may post it twice."
+    "Retrying may post it twice, unless the retry carries the same Idempotency-Key."
 )
 
 

@@ -45,6 +45,7 @@ class Sender:
     address: str = ""
     headers: Mapping[bytes, bytes] = field(default_factory=dict)
     body: bytes = b""
+    query: bytes = b""
 
 
 NO_SENDER = Sender()
@@ -117,7 +118,13 @@ async def hook_post(ctx: Context, key: str, post_id: str, sender: Sender) -> Hoo
     resolved = await resolve_key(ctx, key, address=sender.address)
     hook = resolved.hook
     if hook.allowed_cidrs or hook.signing_secret:
-        hook_guard.check(hook, address=sender.address, headers=sender.headers, body=sender.body)
+        hook_guard.check(
+            hook,
+            address=sender.address,
+            headers=sender.headers,
+            body=sender.body,
+            query=sender.query,
+        )
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)
     creator = resolved.creator
     if creator is None or not creator.is_active:

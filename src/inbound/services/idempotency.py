@@ -11,7 +11,7 @@ Three layers, each for what the one before cannot see:
    finds the key taken, writes nothing and answers the stored posts; a concurrent commit of
    the same key on another process waits on the row. A crash loses both or neither.
 No read happens before the write: reading the key first cost more than all the rest of an
-idempotent request (a connection checkout per request). A repeat whose body differs → 422.
+idempotent request (a connection checkout per request). A repeat whose message differs → 422.
 Requests without the header pay none of this.
 """
 
@@ -23,13 +23,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from urllib.parse import parse_qs
+
+import orjson
 
 from inbound.errors import BadRequestError, UnprocessableError
 from inbound.models import now_ms
 from inbound.store import idempotency as store
 from inbound.store.db import Database
 from inbound.store.write_plan import IDEMPOTENCY_MS, Claim, Stored
+from inbound.webhooks.payload import WebhookRequest
 
 MAX_KEY_CHARS = 255
 MAX_REMEMBERED = 10_000
@@ -57,22 +59,24 @@ def parse_key(raw: bytes) -> str:
     return raw.decode("ascii")
 
 
-def claim_for(hook_lineage: str, key: str, body: bytes, *, query: bytes = b"") -> Claim:
-    """The key's claim; its hash covers the body and, when the URL carries one, the query
-    string's ``payload=`` (a message can come from there: a new one there is a new body)."""
-    digest = hashlib.sha256(body)
-    if b"payload=" in query:
-        for value in parse_qs(query.decode("utf-8", "replace")).get("payload", []):
-            digest.update(b"\0" + value.encode())
-    return Claim(hook_lineage, key, digest.hexdigest())
+def claim_for(hook_lineage: str, key: str, request: WebhookRequest) -> Claim:
+    """The key's claim. Its hash covers the decoded message, not the bytes that carried it: a
+    multipart retry (``curl -F`` picks a new boundary each time), JSON with other spacing or key
+    order, or the same payload moved from the query string to the body is the same message; any
+    change to what would be posted is a new one."""
+    try:
+        canonical = orjson.dumps(request, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # a value orjson cannot write: its repr is still exact
+        canonical = repr(request).encode("utf-8", "surrogatepass")
+    return Claim(hook_lineage, key, hashlib.sha256(canonical).hexdigest())
 
 
 def replay(stored: Stored, claim: Claim) -> Receipt:
-    """The first request's answer for a repeat of it; 422 when the repeat's body differs."""
+    """The first request's answer for a repeat of it; 422 when the repeat's message differs."""
     if stored.body_hash != claim.body_hash:
         raise UnprocessableError(
             MISMATCH,
-            "This Idempotency-Key was used within the last 24 hours with a different body; "
+            "This Idempotency-Key was used within the last 24 hours with a different message; "
             "use a new key for a new message.",
         )
     return Receipt(stored.channel_id, stored.post_ids, replayed=True)

@@ -85,11 +85,11 @@ async def receive(
     resolved = await resolve_key(ctx, key, address=address)
     hook = resolved.hook
     if hook.allowed_cidrs or hook.signing_secret:
-        hook_guard.check(hook, address=address, headers=headers, body=body)
+        hook_guard.check(hook, address=address, headers=headers, body=body, query=query)
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
     post = partial(_post, ctx, resolved, checked, large)
     if idempotency_key:  # at most once per hook and key (services.idempotency)
-        claim = idempotency.claim_for(hook.lineage, idempotency_key, body, query=query)
+        claim = idempotency.claim_for(hook.lineage, idempotency_key, request)
         return await ctx.idempotency.once(claim, partial(_post_or_replay, ctx, post))
     return await post(None)
 

@@ -63,7 +63,8 @@ class HookPostEndpoint(HookEndpoint):
         key, _, post_id = self._key(scope).partition("/posts/")
         headers = dict(scope["headers"])
         body = await self._body(headers.get(b"content-length"), receive_)
-        sender = hook_posts.Sender(self._client_address(scope, headers), headers, body)
+        query = scope.get("query_string", b"")
+        sender = hook_posts.Sender(self._client_address(scope, headers), headers, body, query)
         if method == "DELETE":
             work = hook_posts.delete_post(self.ctx, key, post_id, sender=sender)
             return await self.deadlines.run(work, seconds=self._deadline())
