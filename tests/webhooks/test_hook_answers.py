@@ -485,3 +485,15 @@ def test_the_docs_httpx_retry_posts_once(live_server: LiveServer) -> None:
     exec(block.replace("key = str(uuid.uuid4())", "key = key"), namespace)  # a retry, same key
     assert namespace["answer"].headers["idempotent-replayed"] == "true"
     assert _messages(live_server, auth, channel_id) == ["Backup finished"]
+
+
+def test_two_idempotency_key_headers_are_400(api: Api, hook: dict[str, Any]) -> None:
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Idempotency-Key", "a"),
+        ("Idempotency-Key", "b"),
+    ]
+    answer = api.client.post(f"/hooks/{hook['id']}", content=b'{"text": "x"}', headers=headers)
+    body = assert_error(answer, 400, "web.incoming_webhook.idempotency.invalid.app_error")
+    assert "one Idempotency-Key" in body["message"]
+    assert town_square(api) == []

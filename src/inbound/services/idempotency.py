@@ -51,12 +51,15 @@ class Receipt(NamedTuple):
 def parse_key(raw: bytes) -> str:
     """The header's value: 1–255 visible ASCII characters, else 400."""
     if not 0 < len(raw) <= MAX_KEY_CHARS or not all(0x21 <= b <= 0x7E for b in raw):
-        raise BadRequestError(
-            INVALID,
+        raise invalid_key(
             f"Idempotency-Key must be 1–{MAX_KEY_CHARS} visible ASCII characters "
-            "(letters, digits and punctuation, no spaces).",
+            "(letters, digits and punctuation, no spaces)."
         )
     return raw.decode("ascii")
+
+
+def invalid_key(message: str) -> BadRequestError:
+    return BadRequestError(INVALID, message)
 
 
 def claim_for(hook_lineage: str, key: str, request: WebhookRequest) -> Claim:

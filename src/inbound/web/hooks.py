@@ -94,7 +94,7 @@ class HookEndpoint:
                 headers=headers,
                 body=body,
                 query=query,
-                idempotency_key="" if raw_key is None else idempotency.parse_key(raw_key),
+                idempotency_key="" if raw_key is None else _idempotency_key(scope, raw_key),
             )
             receipt = await self.deadlines.run(work, seconds=self._deadline())
         except ClientGoneError:
@@ -177,6 +177,13 @@ def _too_large(limit: int) -> PayloadTooLargeError:
         "web.incoming_webhook.too_large.app_error",
         f"The request body is larger than the {limit}-byte limit (ServiceSettings.MaximumPayloadSizeBytes).",
     )
+
+
+def _idempotency_key(scope: Scope, raw: bytes) -> str:
+    """The header's one value; sent twice it is refused (which one would the sender mean?)."""
+    if sum(1 for name, _ in scope["headers"] if name == b"idempotency-key") > 1:
+        raise idempotency.invalid_key("Send one Idempotency-Key header, not several.")
+    return idempotency.parse_key(raw)
 
 
 def wants_wait(query: bytes) -> bool:
