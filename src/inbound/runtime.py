@@ -14,6 +14,7 @@ import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from inbound.models import new_id
 from inbound.render.posts import start_renderers
 from inbound.services import config as config_service
 from inbound.services.auth import use_password_cost
@@ -26,6 +27,7 @@ from inbound.services.writer import PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
 from inbound.store import hooks as hook_store
+from inbound.store.bus import bus_for
 from inbound.store.db import Database
 from inbound.store.migrate import migrate
 from inbound.store.post_writer import writer_backend
@@ -59,6 +61,7 @@ class Runtime:
             large_messages=ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-message"),
         )
         writer.on_commit = self.context.announce_posts
+        self.context.bus = bus_for(settings.redis_url, new_id())
         self.context.changes.follow(self._follow)
         self._poller: asyncio.Task[None] | None = None
         self._metrics_listener: MetricsListener | None = None  # only while serving
@@ -78,6 +81,7 @@ class Runtime:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
+        await self.context.bus.start()
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
         self._follow_metrics_settings()
@@ -90,6 +94,7 @@ class Runtime:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
         ctx = self.context
+        await ctx.bus.stop()
         await ctx.writer.stop()
         await ctx.db.dispose()
         ctx.passwords.shutdown(wait=False, cancel_futures=True)

@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import Config
+from inbound.models import new_id
 from inbound.services.changes import Change, Changes
 from inbound.services.events import EventHub, PostsCreated
 from inbound.services.hook_cache import HookCache
@@ -26,6 +27,7 @@ from inbound.services.presence import Presence
 from inbound.services.rate_limit import RateLimits
 from inbound.services.writer import PostBatch, PostWriter
 from inbound.settings import Settings
+from inbound.store.bus import Bus, LocalBus
 from inbound.store.db import Database
 
 T = TypeVar("T")
@@ -53,6 +55,8 @@ class Context:
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     presence: Presence = field(default_factory=Presence)  # who is online, in this process
     idempotency: InFlight = field(default_factory=InFlight)  # keyed hook requests under way
+    # the other processes (Redis pub/sub with INBOUND_REDIS_URL); ``bus.node_id`` is this one's
+    bus: Bus = field(default_factory=lambda: LocalBus(new_id()))
 
     @asynccontextmanager
     async def mutate(self) -> AsyncIterator[Mutation]:
