@@ -14,6 +14,19 @@ one row, group commit; BENCH_PROTOTYPE=0 skips it), the read path on a channel o
 every request signed and under its own Idempotency-Key (BENCH_SENDERS=0 skips it). Every request carries a unique token, so after
 the run the stored posts are checked against the 200s: zero lost, zero duplicated, no half
 messages. Ends with one machine-readable RESULT line per database.
+
+    INBOUND_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/scratch BENCH_WORKERS=2 make bench
+                                    # also two processes on that database (needs Redis)
+
+BENCH_WORKERS=2 (PostgreSQL only; Redis at INBOUND_BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/13) adds a phase after the one-process load: two `inbound serve`
+processes on the same database and Redis, on their own ports (one pinned to core 0, one to
+core 1), each loaded by its own wrk (unpinned, half the connections each) on a hook of its own
+channel. It reports both processes' throughput together, server CPU per request (both
+processes' CPU over both's requests) and the load generators' CPU share, beside the
+one-process figures of the same run, and checks that phase's posts like the others. On a
+2-core machine the wrks share the cores with the servers: read the CPU per request (what a
+second process costs), not the throughput, as the figure that carries to bigger machines.
 """
 
 from __future__ import annotations
@@ -62,6 +75,8 @@ FANOUT_RATE = env_int("BENCH_FANOUT_RATE", 100)
 PROTOTYPE = env_int("BENCH_PROTOTYPE", 1)  # 0: skip the prototype yardstick
 HOSTILE = env_int("BENCH_HOSTILE", 1)  # 0: skip the hostile mix and the flood
 SENDERS = env_int("BENCH_SENDERS", 1)  # 0: skip the signed + Idempotency-Key phase
+WORKERS = env_int("BENCH_WORKERS", 1)  # 2: also two processes (PostgreSQL + Redis)
+REDIS_URL = os.environ.get("INBOUND_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 SENDERS_SECRET = "bench" * 12 + "0000"  # 64 characters, as the server's own secrets
 
 
@@ -216,15 +231,18 @@ def wait_ready(url: str, path: str = "/api/v4/system/ping", timeout: float = 60)
     raise SystemExit(f"server at {url} did not start")
 
 
-def start_inbound(database_url: str, port: int, log: Path) -> Proc:
+def start_inbound(
+    database_url: str, port: int, log: Path, *, core: int = 0, env: dict[str, str] | None = None
+) -> Proc:
     env = {
         **os.environ,
         "INBOUND_DATABASE_URL": database_url,
         "INBOUND_ADMIN_PASSWORD": PASSWORD,
         "INBOUND_PORT": str(port),
+        **(env or {}),
     }
     popen = subprocess.Popen(
-        [*taskset(0), str(VENV_BIN / "inbound"), "serve"],
+        [*taskset(core), str(VENV_BIN / "inbound"), "serve"],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -282,7 +300,16 @@ class Load:
         return self.ok / self.seconds if self.seconds else 0.0
 
 
-def run_wrk(url: str, payload_dir: Path, seconds: int, server: Proc, script: Path) -> Load:
+def run_wrk(
+    url: str,
+    payload_dir: Path,
+    seconds: int,
+    server: Proc,
+    script: Path,
+    *,
+    connections: int = CONNECTIONS,
+    core: int | None = 1,
+) -> Load:
     sampler_stop = threading.Event()
 
     def sample() -> None:
@@ -294,10 +321,10 @@ def run_wrk(url: str, payload_dir: Path, seconds: int, server: Proc, script: Pat
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.start()
     command = [
-        *taskset(1),
+        *(taskset(core) if core is not None else []),
         "wrk",
         "-t1",
-        f"-c{CONNECTIONS}",
+        f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
         "10s",
@@ -660,6 +687,8 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
     server.stop()
     extra_ok = phases["hostile_good"].ok if "hostile_good" in phases else 0
     check = verify(db, setup.channel_id, load.ok + warm + extra_ok)
+    if WORKERS == 2 and not db.sqlite:
+        phases.update(workers_phase(database_url, setup, db, work, script))
 
     base_port = free_port()
     baseline = start_bare("baseline_app:app", base_port, log)
@@ -699,6 +728,83 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
         )
         server.stop()
     return result
+
+
+def workers_phase(
+    database_url: str, setup: Setup, db: Db, work: Path, script: Path
+) -> dict[str, Any]:
+    """BENCH_WORKERS=2: two processes on one database and Redis, each under its own wrk."""
+    env = {"INBOUND_REDIS_URL": REDIS_URL}
+    ports = [free_port(), free_port()]
+    servers = [
+        start_inbound(database_url, port, work / f"server-worker{core}.log", core=core, env=env)
+        for core, port in enumerate(ports)
+    ]
+    channel_id, hook_id = workers_hook(f"http://127.0.0.1:{ports[0]}", setup.token)
+    loads: list[Load] = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    def load(index: int) -> None:
+        url = f"http://127.0.0.1:{ports[index]}/hooks/{hook_id}"
+        loads.append(
+            run_wrk(
+                url,
+                work / "payloads",
+                SECONDS,
+                servers[index],
+                script,
+                connections=CONNECTIONS // 2,
+                core=None,
+            )
+        )
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for server in servers:
+        server.stop()
+    generator = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    seconds = max(one.seconds for one in loads)
+    requests = sum(one.requests for one in loads)
+    cpu_us = sum(one.server_cpu_us * one.requests for one in loads) / max(requests, 1)
+    return {
+        "workers": {
+            "rps": sum(one.rps for one in loads),
+            "p99_ms": max(one.p99_ms for one in loads),
+            "errors": sum(one.errors for one in loads),
+            "server_cpu_us": cpu_us,
+            "generator_cpu_pct": generator / seconds * 100 if seconds else 0.0,
+        },
+        "workers_check": verify(db, channel_id, sum(one.ok for one in loads)),
+    }
+
+
+def workers_hook(url: str, token: str) -> tuple[str, str]:
+    """A channel and hook of the workers phase's own, so its posts are checked apart."""
+    headers = {"Authorization": f"Bearer {token}"}
+    team = httpx.get(f"{url}/api/v4/teams/name/main", headers=headers).json()
+    body = {"team_id": team["id"], "name": "bench-workers", "display_name": "bench", "type": "O"}
+    channel = httpx.post(f"{url}/api/v4/channels", headers=headers, json=body).json()
+    hook = httpx.post(
+        f"{url}/api/v4/hooks/incoming",
+        headers=headers,
+        json={"channel_id": channel["id"], "display_name": "bench-workers"},
+    ).json()
+    return channel["id"], hook["id"]
+
+
+def report_workers(result: dict[str, Any], one: Load) -> list[str]:
+    two, check = result["workers"], result["workers_check"]
+    return [
+        f"workers=2 {two['rps']:9.0f} req/s ({two['rps'] / one.rps:.2f}x one process)  p99 {two['p99_ms']:6.2f} ms  "
+        f"errors {two['errors']}  server CPU {two['server_cpu_us']:6.1f} µs/req (one process {one.server_cpu_us:.1f})  "
+        f"wrk CPU {two['generator_cpu_pct']:4.0f}% (two wrks, unpinned)",
+        f"          stored {check.stored_messages} messages for {check.promised} 200s: lost {check.lost}, "
+        f"duplicated {check.duplicated}, half {check.half_messages}",
+    ]
 
 
 def senders_phase(setup: Setup, db: Db, work: Path, server: Proc) -> dict[str, Any]:
@@ -859,6 +965,8 @@ def report(result: dict[str, Any]) -> str:
         f"stored-but-unacknowledged (in flight at stop) {check.unacknowledged_stored}",
         f"RSS       start {rss[0]:.0f} MB, middle {rss[len(rss) // 2]:.0f} MB, end {rss[-1]:.0f} MB, max {max(rss):.0f} MB",
     ]
+    if "workers" in result:
+        lines += report_workers(result, load)
     if "senders" in result:
         lines += report_senders(result, load)
     if "hostile_good" in result:
@@ -930,6 +1038,10 @@ def main() -> int:
                     f"half={check.half_messages} errors={result['load'].errors}",
                     file=sys.stderr,
                 )
+                failed = True
+            two = result.get("workers_check")
+            if two and (two.lost or two.duplicated or two.half_messages):
+                print(f"FAILED: {label}: the two-process phase: {two}", file=sys.stderr)
                 failed = True
             senders = result.get("senders_check")
             if senders and (senders["lost"] or senders["half"] or result["senders"].errors):

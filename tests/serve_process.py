@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +86,17 @@ def file_limit(count: int) -> Callable[[], None]:
 
 
 class ServeProcess:
-    def __init__(self, url: str, log: Path, *, preexec: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        log: Path,
+        *,
+        preexec: Callable[[], None] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """``env``: more environment variables for the process (e.g. ``INBOUND_REDIS_URL``)."""
         self.port = free_port()
-        env = {**os.environ, "INBOUND_ADMIN_PASSWORD": ADMIN_PASSWORD}
+        env = {**os.environ, "INBOUND_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
         command = [sys.executable, "-m", "inbound", "serve", "--database-url", url]
         self.log = log
         with log.open("ab") as out:

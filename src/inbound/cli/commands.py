@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -24,9 +26,9 @@ from inbound.cli.common import (
     user_named,
 )
 from inbound.config import DEFAULTS, invalid
-from inbound.errors import BadRequestError
+from inbound.errors import AppError, BadRequestError
 from inbound.models import User
-from inbound.services import auth, channels, posts, teams, users
+from inbound.services import auth, backup, channels, posts, teams, users
 from inbound.services import config as config_service
 from inbound.services.bootstrap import bootstrap
 from inbound.services.context import Context
@@ -69,6 +71,21 @@ def db_migrate(database_url: DatabaseOption = None) -> None:
 
     run_local(settings_from(database_url), noop)
     typer.echo("Database is up to date.")
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Copy the SQLite database to TARGET while the server keeps serving (PostgreSQL: pg_dump)."""
+    url = settings_from(database_url).database_url
+    try:
+        size = asyncio.run(backup.backup_database(url, target))
+    except AppError as error:
+        typer.secho(f"error: {error.message} ({error.error_id})", err=True, fg="red")
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {url} to {target} ({size} bytes)")
 
 
 @user_app.command("create")
