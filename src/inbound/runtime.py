@@ -20,6 +20,7 @@ from inbound.services import config as config_service
 from inbound.services.auth import use_password_cost
 from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
 from inbound.services.context import Context
+from inbound.services.event_relay import relay_events
 from inbound.services.failures import Failures
 from inbound.services.idempotency import purge_expired
 from inbound.services.metrics import Metrics, MetricsListener
@@ -62,6 +63,7 @@ class Runtime:
         )
         writer.on_commit = self.context.announce_posts
         self.context.bus = bus_for(settings.redis_url, new_id())
+        relay_events(self.context.events, self.context.bus)  # live events cross processes
         self.context.changes.follow(self._follow)
         self._poller: asyncio.Task[None] | None = None
         self._metrics_listener: MetricsListener | None = None  # only while serving

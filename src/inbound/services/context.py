@@ -69,7 +69,7 @@ class Context:
 
     def announce_posts(self, batch: PostBatch) -> None:
         """After a batch's commit (the writer's ``on_commit``): the one place new posts go live."""
-        if not self.events.listeners:
+        if not self.events.heard:
             return
         created = PostsCreated(
             batch.channel,

@@ -1,8 +1,9 @@
 """What happened, as domain events, fanned out to this process's listeners (the websocket).
 
 Services say what happened in their own nouns; the web layer (``inbound.web.live``) decides what
-clients see of it, so the services know nothing of Mattermost's websocket shapes. The hub only
-knows its own subscribers: nothing crosses to other processes yet.
+clients see of it, so the services know nothing of Mattermost's websocket shapes. With Redis the
+hub's ``outbox`` also sends each event to the other processes, and theirs come in through
+``deliver`` (``services/event_relay.py``): every process filters for its own clients.
 """
 
 from __future__ import annotations
@@ -92,11 +93,24 @@ Listener = Callable[[DomainEvent], None]
 @dataclass
 class EventHub:
     listeners: set[Listener] = field(default_factory=set)
+    outbox: Listener | None = None  # the other processes (only with Redis)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self.listeners.add(listener)
         return lambda: self.listeners.discard(listener)
 
+    @property
+    def heard(self) -> bool:
+        """Someone may hear an event: a listener here, or the other processes."""
+        return bool(self.listeners) or self.outbox is not None
+
     def publish(self, event: DomainEvent) -> None:
+        """Something happened here: tell this process's listeners and the other processes."""
+        self.deliver(event)
+        if self.outbox is not None:
+            self.outbox(event)
+
+    def deliver(self, event: DomainEvent) -> None:
+        """Tell this process's listeners only (an event from another process ends here)."""
         for listener in list(self.listeners):
             listener(event)
