@@ -28,7 +28,7 @@ from inbound.services.writer import PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
 from inbound.store import hooks as hook_store
-from inbound.store.bus import bus_for
+from inbound.store.bus import PREFIX, bus_for
 from inbound.store.db import Database
 from inbound.store.migrate import migrate
 from inbound.store.post_writer import writer_backend
@@ -83,6 +83,7 @@ class Runtime:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
+        self.context.bus.prefix = f"{PREFIX}{await config_service.cluster_id(self.context)}:"
         await self.context.bus.start()
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from inbound.config import Config, validate
-from inbound.models import User, now_ms
+from inbound.models import User, new_id, now_ms
 from inbound.services.changes import ConfigChanged
 from inbound.services.context import Context
 from inbound.services.permissions import require_system_admin
@@ -59,3 +61,19 @@ async def set_value(ctx: Context, name: str, value: Any) -> Config:
     """``inbound config set``: one setting, ``Section.Key``, already of its own type."""
     section, _, key = name.partition(".")
     return await patch_config(ctx, None, {section: {key: value}})
+
+
+async def cluster_id(ctx: Context) -> str:
+    """The database's cluster id (random, made by the first process that asks): the processes
+    sharing a database are one cluster, and their bus topics carry it."""
+    async with ctx.db.connect() as conn:
+        found = await config_store.get_cluster_id(conn)
+    if found:
+        return found
+    try:
+        async with ctx.db.begin() as conn:
+            await config_store.insert_cluster_id(conn, new_id())
+    except IntegrityError:
+        pass  # another process starting at the same time stored one first
+    async with ctx.db.connect() as conn:
+        return await config_store.get_cluster_id(conn)

@@ -31,6 +31,7 @@ Handler = Callable[[bytes], None]
 
 class Bus(Protocol):
     node_id: str
+    prefix: str  # "inbound:<cluster id>:" once the runtime knows the database
     on_reconnect: list[Callable[[], None]]
 
     @property
@@ -51,6 +52,7 @@ class LocalBus:
     """One process: nothing to tell anyone."""
 
     status = ""
+    prefix = PREFIX
 
     def __init__(self, node_id: str) -> None:
         self.node_id = node_id
@@ -77,6 +79,9 @@ class RedisBus:
         self.url = url
         self.node_id = node_id
         self.on_reconnect: list[Callable[[], None]] = []
+        # set before start: pub/sub channels are global to a Redis server (database numbers do
+        # not separate them), so each deployment's topics carry its database's cluster id
+        self.prefix = PREFIX
         self._handlers: dict[str, list[Handler]] = {}
         self._stamp = node_id.encode() + b"\n"
         self._queue: asyncio.Queue[tuple[str, bytes, asyncio.Future[bool] | None]] | None = None
@@ -150,7 +155,8 @@ class RedisBus:
     async def _publish(self, topic: str, data: bytes) -> bool:
         try:
             await asyncio.wait_for(
-                self._client.publish(PREFIX + topic, self._stamp + data), PUBLISH_TIMEOUT_SECONDS
+                self._client.publish(self.prefix + topic, self._stamp + data),
+                PUBLISH_TIMEOUT_SECONDS,
             )
         except Exception as error:  # Redis away: best effort, PostgreSQL is the record
             if self._publish_ok:
@@ -168,7 +174,7 @@ class RedisBus:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
                 topics = {"nodes", *self._handlers}  # never none: subscribe() needs one
-                await pubsub.subscribe(*(PREFIX + topic for topic in sorted(topics)))
+                await pubsub.subscribe(*(self.prefix + topic for topic in sorted(topics)))
                 self._subscribed = True
                 attempt = 0
                 if self._lost:
@@ -199,7 +205,9 @@ class RedisBus:
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = message.get("channel", b"")
-        topic = (channel.decode() if isinstance(channel, bytes) else str(channel))[len(PREFIX) :]
+        topic = (channel.decode() if isinstance(channel, bytes) else str(channel))[
+            len(self.prefix) :
+        ]
         raw = message.get("data", b"")
         sender, _, data = bytes(raw).partition(b"\n")
         if sender == self._stamp[:-1]:

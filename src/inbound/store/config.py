@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.store.tables import config
 
 CONFIG_ID = "config"
+CLUSTER_ID = "cluster"  # a random id per database: the processes sharing it are one cluster
 
 
 async def get_config(conn: AsyncConnection) -> tuple[dict[str, Any], int] | None:
@@ -34,3 +35,13 @@ async def save_config(conn: AsyncConnection, value: dict[str, Any], *, at: int) 
     )
     if not updated.rowcount:
         await conn.execute(config.insert().values(id=CONFIG_ID, value=body, update_at=at))
+
+
+async def get_cluster_id(conn: AsyncConnection) -> str:
+    stmt = select(config.c.value).where(config.c.id == CLUSTER_ID)
+    return str((await conn.execute(stmt)).scalar() or "")
+
+
+async def insert_cluster_id(conn: AsyncConnection, cluster_id: str) -> None:
+    """Raises ``IntegrityError`` when another process stored one first."""
+    await conn.execute(config.insert().values(id=CLUSTER_ID, value=cluster_id, update_at=0))
