@@ -23,6 +23,7 @@ from inbound.services.context import Context
 from inbound.services.failures import Failures
 from inbound.services.idempotency import purge_expired
 from inbound.services.metrics import Metrics, MetricsListener
+from inbound.services.rate_limit import RateLimits
 from inbound.services.writer import PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
@@ -62,6 +63,7 @@ class Runtime:
         )
         writer.on_commit = self.context.announce_posts
         self.context.bus = bus_for(settings.redis_url, new_id())
+        self.context.rate_limits = RateLimits.for_redis(settings.redis_url)
         self.context.changes.follow(self._follow)
         self._poller: asyncio.Task[None] | None = None
         self._metrics_listener: MetricsListener | None = None  # only while serving
@@ -95,6 +97,7 @@ class Runtime:
             await asyncio.gather(self._poller, return_exceptions=True)
         ctx = self.context
         await ctx.bus.stop()
+        await ctx.rate_limits.close()
         await ctx.writer.stop()
         await ctx.db.dispose()
         ctx.passwords.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,197 @@
+"""Rate limits in Redis (``store.limits`` + ``SharedLimiter``): the Lua script decides exactly as
+the in-memory GCRA does, keys expire, and Redis away or slow costs a request nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+
+from inbound.models import new_id
+from inbound.runtime import Runtime
+from inbound.services.rate_limit import (
+    NS,
+    US,
+    Decision,
+    MemoryLimiter,
+    Rate,
+    RateLimits,
+    SharedLimiter,
+    decide,
+)
+from inbound.settings import Settings
+from inbound.store.limits import RedisLimits
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+DEAD_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+T = TypeVar("T")
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+needs_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+
+
+def with_store(url: str, work: Callable[[RedisLimits], Awaitable[T]]) -> T:
+    async def run() -> T:
+        store = RedisLimits(url, prefix=f"inbound:rl:test-{new_id()}:")
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def shown(decision: Decision) -> tuple[object, ...]:
+    """What a client sees of a decision: status, headers, Retry-After."""
+    retry = decision.retry_after_seconds if decision.limited else None
+    return decision.limited, decision.headers(), retry
+
+
+def sequence() -> list[tuple[int, str, Rate]]:
+    """(µs to wait, key, rate): bursts, waits just under and over an interval, several keys.
+    Rates divide a second into whole microseconds, and intervals stay long (≥ 0.2 s) so the
+    keys' real expiry never overtakes the fake clock."""
+    pick = random.Random(1234)
+    rates = {"a": Rate(1, 2), "b": Rate(5, 0), "c": Rate(2, 9), "d": Rate(4, 1)}
+    waits = [0] * 12 + [1, 199_999, 200_000, 250_000, 499_999, 500_000, 1_000_000, 3_000_001]
+    steps = []
+    for _ in range(400):
+        key = pick.choice(sorted(rates))
+        steps.append((pick.choice(waits), key, rates[key]))
+    return steps
+
+
+@needs_redis
+def test_the_lua_script_decides_as_the_memory_limiter_does() -> None:
+    now_us = 1_700_000_000_000_000  # microseconds since 1970: beyond nanoseconds' exact range
+    memory = MemoryLimiter(clock=lambda: now_us * 1000)
+
+    async def compare(store: RedisLimits) -> int:
+        nonlocal now_us
+        limited = 0
+        for wait, key, rate in sequence():
+            now_us += wait
+            expected = memory.take_now(key, rate)
+            interval = US // rate.per_sec
+            step = await store.take(
+                key,
+                interval_us=interval,
+                tolerance_us=interval * (rate.burst + 1),
+                now_us=now_us,
+            )
+            got = decide(*step, rate=rate, unit=US)
+            assert shown(got) == shown(expected), (wait, key, rate)
+            assert got.reset_after == pytest.approx(expected.reset_after, abs=1e-9)
+            assert got.retry_after == pytest.approx(expected.retry_after, abs=1e-9)
+            limited += got.limited
+        return limited
+
+    assert with_store(REDIS_URL, compare) > 40  # the sequence does reach the limits
+
+
+def test_decide_matches_take_now_in_nanoseconds() -> None:
+    memory = MemoryLimiter(clock=lambda: 5 * NS)
+    rate = Rate(3, 1)
+    for _ in range(3):
+        expected = memory.take_now("k", rate)
+        tat = memory._tats["k"] - (0 if expected.limited else NS // 3)
+        ahead = tat - 5 * NS
+        assert decide(expected.limited, ahead, ahead + NS // 3, rate=rate, unit=NS) == expected
+
+
+@needs_redis
+def test_keys_expire_once_the_burst_is_whole_again() -> None:
+    async def scenario(store: RedisLimits) -> tuple[list[bool], int, int]:
+        steps = [await store.take("k", interval_us=100_000, tolerance_us=300_000) for _ in range(4)]
+        client = store._client
+        ttl_ms = await client.pttl(store.prefix + "k")
+        await asyncio.sleep(0.35)
+        return [s[0] for s in steps], ttl_ms, await client.exists(store.prefix + "k")
+
+    limited, ttl_ms, exists = with_store(REDIS_URL, scenario)
+    assert limited == [False, False, False, True]  # Redis's own clock: 3 at once
+    assert 0 < ttl_ms <= 301
+    assert exists == 0
+
+
+class FlakyStore:
+    """A stand-in for ``RedisLimits``: fails, hangs, or answers as an empty key would."""
+
+    def __init__(self) -> None:
+        self.mode = "fail"
+        self.calls = 0
+
+    async def take(self, key: str, *, interval_us: int, tolerance_us: int) -> tuple[bool, int, int]:
+        self.calls += 1
+        if self.mode == "fail":
+            raise ConnectionError("refused")
+        if self.mode == "hang":
+            await asyncio.sleep(10)
+        return False, 0, interval_us
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("mode", ["fail", "hang"])
+def test_redis_away_or_slow_counts_here_and_is_left_alone_for_a_second(mode: str) -> None:
+    clock = [100.0]
+    store = FlakyStore()
+    store.mode = mode
+    shared = SharedLimiter(store, clock=lambda: clock[0])  # type: ignore[arg-type]
+    rate = Rate(1, 1)
+
+    async def scenario() -> tuple[list[bool], float]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        first = [await shared.take("k", rate) for _ in range(3)]
+        return [d.limited for d in first], loop.time() - started
+
+    limited, took = asyncio.run(scenario())
+    assert limited == [False, False, True]  # counted in this process: burst 1 → 2 at once
+    assert store.calls == 1  # the first failure opened the breaker
+    assert took < 1.0  # a hang costs at most the timeout (~50 ms)
+    clock[0] += 1.01
+    store.mode = "ok"
+    assert asyncio.run(shared.take("k", rate)).remaining == 1  # Redis again, and it answered
+    assert store.calls == 2
+
+
+@needs_redis
+def test_redis_url_shares_the_limits_and_none_keeps_them_in_memory(tmp_path: object) -> None:
+    async def limiters() -> tuple[object, object]:
+        url = f"sqlite:///{tmp_path}/x.db"
+        with_redis = Runtime(Settings(database_url=url, redis_url=REDIS_URL))
+        without = Runtime(Settings(database_url=url))
+        kinds = (
+            type(with_redis.context.rate_limits.limiter),
+            type(without.context.rate_limits.limiter),
+        )
+        for runtime in (with_redis, without):
+            await runtime.context.rate_limits.close()
+            await runtime.context.db.dispose()
+            runtime.context.passwords.shutdown()
+            runtime.context.large_messages.shutdown()
+        return kinds
+
+    assert asyncio.run(limiters()) == (SharedLimiter, MemoryLimiter)
+
+
+def test_a_dead_redis_limits_in_this_process() -> None:
+    async def scenario(store: RedisLimits) -> list[bool]:
+        limits = RateLimits(SharedLimiter(store))
+        return [(await limits.limiter.take("k", Rate(1, 2))).limited for _ in range(4)]
+
+    assert with_store(DEAD_URL, scenario) == [False, False, False, True]
