@@ -84,6 +84,7 @@ class Runtime:
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
         await self.context.bus.start()
+        await self.context.rate_limits.start()
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
         self._follow_metrics_settings()

@@ -13,6 +13,7 @@ import pytest
 
 from inbound.models import new_id
 from inbound.runtime import Runtime
+from inbound.services import rate_limit
 from inbound.services.rate_limit import (
     NS,
     US,
@@ -129,9 +130,13 @@ def test_keys_expire_once_the_burst_is_whole_again() -> None:
 class FlakyStore:
     """A stand-in for ``RedisLimits``: fails, hangs, or answers as an empty key would."""
 
-    def __init__(self) -> None:
-        self.mode = "fail"
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
         self.calls = 0
+
+    async def connect(self) -> None:
+        if self.mode == "fail":
+            raise ConnectionError("refused")
 
     async def take(self, key: str, *, interval_us: int, tolerance_us: int) -> tuple[bool, int, int]:
         self.calls += 1
@@ -146,27 +151,48 @@ class FlakyStore:
 
 
 @pytest.mark.parametrize("mode", ["fail", "hang"])
-def test_redis_away_or_slow_counts_here_and_is_left_alone_for_a_second(mode: str) -> None:
-    clock = [100.0]
-    store = FlakyStore()
-    store.mode = mode
-    shared = SharedLimiter(store, clock=lambda: clock[0])  # type: ignore[arg-type]
+def test_redis_away_or_slow_counts_here_and_is_left_alone_until_it_is_back(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rate_limit, "SHARED_SKIP_SECONDS", 0.2)
+    store = FlakyStore("ok")
+    shared = SharedLimiter(store)  # type: ignore[arg-type]
     rate = Rate(1, 1)
 
-    async def scenario() -> tuple[list[bool], float]:
+    async def scenario() -> tuple[list[bool], float, bool, int]:
         loop = asyncio.get_running_loop()
+        await shared.start()
+        store.mode = mode
         started = loop.time()
-        first = [await shared.take("k", rate) for _ in range(3)]
-        return [d.limited for d in first], loop.time() - started
+        limited = [(await shared.take("k", rate)).limited for _ in range(3)]
+        took = loop.time() - started
+        calls = store.calls
+        store.mode = "ok"
+        await asyncio.sleep(0.3)  # the retry connects again
+        await shared.take("k", rate)
+        await shared.close()
+        return limited, took, shared.ready, calls
 
-    limited, took = asyncio.run(scenario())
+    limited, took, ready, calls = asyncio.run(scenario())
     assert limited == [False, False, True]  # counted in this process: burst 1 → 2 at once
-    assert store.calls == 1  # the first failure opened the breaker
-    assert took < 1.0  # a hang costs at most the timeout (~50 ms)
-    clock[0] += 1.01
-    store.mode = "ok"
-    assert asyncio.run(shared.take("k", rate)).remaining == 1  # Redis again, and it answered
-    assert store.calls == 2
+    assert calls == 1  # the first failure: Redis left alone after it
+    assert took < 0.5  # a hang costs one request the timeout (~50 ms), the others nothing
+    assert ready and store.calls == 2  # back: asked again
+
+
+def test_without_start_requests_count_here_until_connected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rate_limit, "SHARED_SKIP_SECONDS", 0.05)
+    store = FlakyStore("ok")
+    shared = SharedLimiter(store)  # type: ignore[arg-type]
+
+    async def scenario() -> tuple[int, bool, int]:
+        first = await shared.take("k", Rate(1, 1))
+        await asyncio.sleep(0.2)
+        await shared.take("k", Rate(1, 1))
+        await shared.close()
+        return first.remaining, shared.ready, store.calls
+
+    assert asyncio.run(scenario()) == (1, True, 1)
 
 
 @needs_redis
@@ -192,6 +218,7 @@ def test_redis_url_shares_the_limits_and_none_keeps_them_in_memory(tmp_path: obj
 def test_a_dead_redis_limits_in_this_process() -> None:
     async def scenario(store: RedisLimits) -> list[bool]:
         limits = RateLimits(SharedLimiter(store))
+        await limits.start()
         return [(await limits.limiter.take("k", Rate(1, 2))).limited for _ in range(4)]
 
     assert with_store(DEAD_URL, scenario) == [False, False, False, True]

@@ -36,6 +36,7 @@ def share(apps: tuple[Api, Api], url: str, **values: object) -> None:
         limits = RateLimits(SharedLimiter(RedisLimits(url, prefix=prefix)))
         app.client.portal.call(app.ctx.rate_limits.close)  # type: ignore[union-attr]
         app.ctx.rate_limits = limits
+        app.client.portal.call(limits.start)  # type: ignore[union-attr]
     apps[0].patch_config("RateLimitSettings", Enable=True, **values)
     apps[1].client.portal.call(config_service.load_config, apps[1].ctx)  # type: ignore[union-attr]
 

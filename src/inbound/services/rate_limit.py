@@ -36,6 +36,7 @@ US = 1_000_000
 MEMORY_STORE_SIZE = 10_000
 SHARED_TIMEOUT_SECONDS = 0.05  # slower than this, Redis is away for this request…
 SHARED_SKIP_SECONDS = 1.0  # …and for the next second: counted in this process meanwhile
+SHARED_CONNECT_SECONDS = 1.0  # connecting (beside the requests) may take this long
 
 
 class Rate(NamedTuple):  # tuples: made on every request, and cheaper than dataclasses
@@ -71,6 +72,8 @@ class Limiter(Protocol):
     async def take(self, key: str, rate: Rate) -> Decision:
         """Count one request for ``key`` unless it is over ``rate``; say which."""
         ...
+
+    async def start(self) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -110,6 +113,9 @@ class MemoryLimiter:
     def __len__(self) -> int:
         return len(self._tats)
 
+    async def start(self) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 
@@ -126,23 +132,23 @@ def decide(limited: bool, ahead: int, ttl: int, *, rate: Rate, unit: int) -> Dec
 
 
 class SharedLimiter:
-    """GCRA in Redis, shared by every process; this process's memory while Redis is away."""
+    """GCRA in Redis, shared by every process; this process's memory while Redis is away.
 
-    def __init__(
-        self,
-        store: RedisLimits,
-        *,
-        local: MemoryLimiter | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    A request never waits for a connection to Redis to be made: the pool's connections are
+    opened beside the requests (at start, then a second after each failure), and until they are,
+    requests count here. Once connected, a request that Redis does not answer within
+    ``SHARED_TIMEOUT_SECONDS`` counts here too, and the next ones do until Redis is back.
+    """
+
+    def __init__(self, store: RedisLimits, *, local: MemoryLimiter | None = None) -> None:
         self.store = store
         self.local = local or MemoryLimiter()
-        self.clock = clock
-        self._skip_until = 0.0  # Redis failed lately: not asked again before this
-        self._ok = True
+        self.ready = False  # connected: requests ask Redis
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._away_logged = False
 
     async def take(self, key: str, rate: Rate) -> Decision:
-        if self.clock() >= self._skip_until:
+        if self.ready:
             interval = US // rate.per_sec
             try:
                 async with asyncio.timeout(SHARED_TIMEOUT_SECONDS):
@@ -150,22 +156,50 @@ class SharedLimiter:
                         key, interval_us=interval, tolerance_us=interval * (rate.burst + 1)
                     )
             except Exception as error:  # away or slow: never fail a request for it
+                self.ready = False
                 self._away(error)
             else:
-                if not self._ok:
-                    self._ok = True
-                    log.warning("Redis rate limits are back: limits are shared again")
                 return decide(limited, ahead, ttl, rate=rate, unit=US)
+        if self._reconnecting is None:
+            self._reconnecting = asyncio.create_task(self._reconnect(), name="rate-limit-redis")
         return self.local.take_now(key, rate)
 
-    def _away(self, error: Exception) -> None:
-        if self._ok:
-            self._ok = False
-            log.warning("Redis rate limits unavailable (%r): counting in this process", error)
-        self._skip_until = self.clock() + SHARED_SKIP_SECONDS
+    async def start(self) -> None:
+        """Connect, waiting at most ``SHARED_CONNECT_SECONDS`` (requests retry when it fails)."""
+        await self._connect()
 
     async def close(self) -> None:
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            await asyncio.gather(self._reconnecting, return_exceptions=True)
         await self.store.close()
+
+    async def _connect(self) -> bool:
+        try:
+            async with asyncio.timeout(SHARED_CONNECT_SECONDS):
+                await self.store.connect()
+        except Exception as error:
+            self._away(error)
+            return False
+        if self._away_logged:
+            self._away_logged = False
+            log.warning("Redis is back: rate limits are shared by every process again")
+        self.ready = True
+        return True
+
+    async def _reconnect(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(SHARED_SKIP_SECONDS)
+                if await self._connect():
+                    return
+        finally:
+            self._reconnecting = None
+
+    def _away(self, error: Exception) -> None:
+        if not self._away_logged:
+            self._away_logged = True
+            log.warning("Redis is away (%r): rate limits count in each process meanwhile", error)
 
 
 _reported: ContextVar[Decision | None] = ContextVar("rate_limit_reported", default=None)
@@ -190,6 +224,9 @@ class RateLimits:
     def for_redis(cls, redis_url: str) -> RateLimits:
         """Shared by every process through Redis; in this process's memory without a URL."""
         return cls(SharedLimiter(RedisLimits(redis_url)) if redis_url else None)
+
+    async def start(self) -> None:
+        await self.limiter.start()
 
     async def close(self) -> None:
         await self.limiter.close()

@@ -13,11 +13,12 @@ service's choice.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 PREFIX = "inbound:rl:"
-CONNECT_TIMEOUT_SECONDS = 0.05
-MAX_CONNECTIONS = 32
+CONNECT_TIMEOUT_SECONDS = 1.0
+MAX_CONNECTIONS = 8
 
 # KEYS[1] the key; ARGV: interval and tolerance (µs), and "now" in µs ("" → Redis's TIME).
 # Returns {limited, tat - now, ttl}: as MemoryLimiter.take_now computes them, before the step.
@@ -51,7 +52,7 @@ class RedisLimits:
             url,
             max_connections=MAX_CONNECTIONS,
             socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            timeout=CONNECT_TIMEOUT_SECONDS,  # waiting for a free connection
+            timeout=None,  # waiting for a free connection: the caller bounds it
         )
         self._client: Any = redis.Redis.from_pool(pool)  # closing the client closes the pool
         self._gcra = self._client.register_script(GCRA)
@@ -63,6 +64,11 @@ class RedisLimits:
         args = (interval_us, tolerance_us, "" if now_us is None else now_us)
         limited, ahead, ttl = await self._gcra(keys=(self.prefix + key,), args=args)
         return bool(limited), int(ahead), int(ttl)
+
+    async def connect(self) -> None:
+        """Open every connection of the pool and load the script, so requests find them ready."""
+        await asyncio.gather(*(self._client.ping() for _ in range(MAX_CONNECTIONS)))
+        await self._client.script_load(GCRA)
 
     async def close(self) -> None:
         await self._client.aclose()
