@@ -74,32 +74,54 @@ def sequence() -> list[tuple[int, str, Rate]]:
     return steps
 
 
+def batches() -> list[tuple[int, list[tuple[str, Rate]]]]:
+    """``sequence()`` with the requests made at one instant together."""
+    grouped: list[tuple[int, list[tuple[str, Rate]]]] = []
+    for wait, key, rate in sequence():
+        if wait or not grouped:
+            grouped.append((wait, []))
+        grouped[-1][1].append((key, rate))
+    return grouped
+
+
 @needs_redis
 def test_the_lua_script_decides_as_the_memory_limiter_does() -> None:
+    """The same (time, request) sequence through both; requests at one instant go to Redis as
+    one batch, as concurrent requests do."""
     now_us = 1_700_000_000_000_000  # microseconds since 1970: beyond nanoseconds' exact range
     memory = MemoryLimiter(clock=lambda: now_us * 1000)
 
     async def compare(store: RedisLimits) -> int:
         nonlocal now_us
         limited = 0
-        for wait, key, rate in sequence():
+        for wait, batch in batches():
             now_us += wait
-            expected = memory.take_now(key, rate)
-            interval = US // rate.per_sec
-            step = await store.take(
-                key,
-                interval_us=interval,
-                tolerance_us=interval * (rate.burst + 1),
-                now_us=now_us,
-            )
-            got = decide(*step, rate=rate, unit=US)
-            assert shown(got) == shown(expected), (wait, key, rate)
-            assert got.reset_after == pytest.approx(expected.reset_after, abs=1e-9)
-            assert got.retry_after == pytest.approx(expected.retry_after, abs=1e-9)
-            limited += got.limited
+            expected = [memory.take_now(key, rate) for key, rate in batch]
+            steps = [(k, US // r.per_sec, US // r.per_sec * (r.burst + 1)) for k, r in batch]
+            got = await store.take_many(steps, now_us=now_us)
+            for (_, rate), step, want in zip(batch, got, expected, strict=True):
+                decision = decide(*step, rate=rate, unit=US)
+                assert shown(decision) == shown(want), (now_us, batch)
+                assert decision.reset_after == pytest.approx(want.reset_after, abs=1e-9)
+                assert decision.retry_after == pytest.approx(want.retry_after, abs=1e-9)
+                limited += decision.limited
         return limited
 
     assert with_store(REDIS_URL, compare) > 40  # the sequence does reach the limits
+
+
+@needs_redis
+def test_concurrent_requests_are_counted_one_by_one() -> None:
+    async def scenario(store: RedisLimits) -> list[tuple[bool, int]]:
+        rate = Rate(1, 4)
+        shared = SharedLimiter(store)
+        await shared.start()
+        decisions = await asyncio.gather(*(shared.take("k", rate) for _ in range(8)))
+        return [(d.limited, d.remaining) for d in decisions]
+
+    assert (
+        with_store(REDIS_URL, scenario) == [(False, n) for n in range(4, -1, -1)] + [(True, 0)] * 3
+    )
 
 
 def test_decide_matches_take_now_in_nanoseconds() -> None:
