@@ -7,6 +7,7 @@ import asyncio
 import random
 import socket
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -218,23 +219,19 @@ def test_without_start_requests_count_here_until_connected(monkeypatch: pytest.M
 
 
 @needs_redis
-def test_redis_url_shares_the_limits_and_none_keeps_them_in_memory(tmp_path: object) -> None:
-    async def limiters() -> tuple[object, object]:
+def test_redis_url_shares_the_limits_and_none_keeps_them_in_memory(tmp_path: Path) -> None:
+    async def limiters() -> list[tuple[type, bool]]:
         url = f"sqlite:///{tmp_path}/x.db"
-        with_redis = Runtime(Settings(database_url=url, redis_url=REDIS_URL))
-        without = Runtime(Settings(database_url=url))
-        kinds = (
-            type(with_redis.context.rate_limits.limiter),
-            type(without.context.rate_limits.limiter),
-        )
-        for runtime in (with_redis, without):
-            await runtime.context.rate_limits.close()
-            await runtime.context.db.dispose()
-            runtime.context.passwords.shutdown()
-            runtime.context.large_messages.shutdown()
+        kinds = []
+        for redis_url in (REDIS_URL, ""):
+            runtime = Runtime(Settings(database_url=url, redis_url=redis_url))
+            await runtime.start()
+            limiter = runtime.context.rate_limits.limiter
+            kinds.append((type(limiter), getattr(limiter, "ready", False)))
+            await runtime.stop()
         return kinds
 
-    assert asyncio.run(limiters()) == (SharedLimiter, MemoryLimiter)
+    assert asyncio.run(limiters()) == [(SharedLimiter, True), (MemoryLimiter, False)]
 
 
 def test_a_dead_redis_limits_in_this_process() -> None:
