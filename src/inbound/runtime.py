@@ -60,10 +60,10 @@ class Runtime:
                 initargs=(settings.password_hash_time_cost, settings.password_hash_memory_kib),
             ),
             large_messages=ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-message"),
+            rate_limits=RateLimits.for_redis(settings.redis_url),  # shared through Redis, if any
         )
         writer.on_commit = self.context.announce_posts
         self.context.bus = bus_for(settings.redis_url, new_id())
-        self.context.rate_limits = RateLimits.for_redis(settings.redis_url)
         self.context.changes.follow(self._follow)
         self._poller: asyncio.Task[None] | None = None
         self._metrics_listener: MetricsListener | None = None  # only while serving
