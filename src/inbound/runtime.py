@@ -24,6 +24,7 @@ from inbound.services.event_relay import relay_events
 from inbound.services.failures import Failures
 from inbound.services.idempotency import purge_expired
 from inbound.services.metrics import Metrics, MetricsListener
+from inbound.services.rate_limit import RateLimits
 from inbound.services.writer import PostWriter
 from inbound.settings import Settings
 from inbound.store import config as config_store
@@ -60,6 +61,7 @@ class Runtime:
                 initargs=(settings.password_hash_time_cost, settings.password_hash_memory_kib),
             ),
             large_messages=ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-message"),
+            rate_limits=RateLimits.for_redis(settings.redis_url),  # shared through Redis, if any
         )
         writer.on_commit = self.context.announce_posts
         self.context.bus = bus_for(settings.redis_url, new_id())
@@ -85,6 +87,7 @@ class Runtime:
         self.context.writer.start()
         self.context.bus.prefix = f"{PREFIX}{await config_service.cluster_id(self.context)}:"
         await self.context.bus.start()
+        await self.context.rate_limits.start()
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
         self._follow_metrics_settings()
@@ -98,6 +101,7 @@ class Runtime:
             await asyncio.gather(self._poller, return_exceptions=True)
         ctx = self.context
         await ctx.bus.stop()
+        await ctx.rate_limits.close()
         await ctx.writer.stop()
         await ctx.db.dispose()
         ctx.passwords.shutdown(wait=False, cancel_futures=True)
