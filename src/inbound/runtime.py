@@ -87,7 +87,7 @@ class Runtime:
         self.context.writer.start()
         self.context.bus.prefix = f"{PREFIX}{await config_service.cluster_id(self.context)}:"
         await self.context.bus.start()
-        await self.context.rate_limits.start()
+        await self.context.rate_limits.start(self.context.bus.prefix)
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
         self._follow_metrics_settings()

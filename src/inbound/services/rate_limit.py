@@ -73,7 +73,7 @@ class Limiter(Protocol):
         """Count one request for ``key`` unless it is over ``rate``; say which."""
         ...
 
-    async def start(self) -> None: ...
+    async def start(self, namespace: str = "") -> None: ...
 
     async def close(self) -> None: ...
 
@@ -113,7 +113,7 @@ class MemoryLimiter:
     def __len__(self) -> int:
         return len(self._tats)
 
-    async def start(self) -> None:
+    async def start(self, namespace: str = "") -> None:
         return None
 
     async def close(self) -> None:
@@ -164,8 +164,12 @@ class SharedLimiter:
             self._reconnecting = asyncio.create_task(self._reconnect(), name="rate-limit-redis")
         return self.local.take_now(key, rate)
 
-    async def start(self) -> None:
-        """Connect, waiting at most ``SHARED_CONNECT_SECONDS`` (requests retry when it fails)."""
+    async def start(self, namespace: str = "") -> None:
+        """Connect, waiting at most ``SHARED_CONNECT_SECONDS`` (requests retry when it fails).
+        ``namespace`` (the bus's ``inbound:<cluster id>:``) keeps two deployments sharing one
+        Redis from sharing limits."""
+        if namespace:
+            self.store.prefix = namespace + "rl:"
         await self._connect()
 
     async def close(self) -> None:
@@ -225,8 +229,8 @@ class RateLimits:
         """Shared by every process through Redis; in this process's memory without a URL."""
         return cls(SharedLimiter(RedisLimits(redis_url)) if redis_url else None)
 
-    async def start(self) -> None:
-        await self.limiter.start()
+    async def start(self, namespace: str = "") -> None:
+        await self.limiter.start(namespace)
 
     async def close(self) -> None:
         await self.limiter.close()
