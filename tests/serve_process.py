@@ -86,9 +86,19 @@ def file_limit(count: int) -> Callable[[], None]:
 
 
 class ServeProcess:
-    def __init__(self, url: str, log: Path, *, preexec: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        log: Path,
+        *,
+        preexec: Callable[[], None] | None = None,
+        env: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> None:
+        """``env`` adds variables (``INBOUND_REDIS_URL`` …); ``wait=False`` returns at once
+        (for a process expected to refuse to start)."""
         self.port = free_port()
-        env = {**os.environ, "INBOUND_ADMIN_PASSWORD": ADMIN_PASSWORD}
+        env = {**os.environ, "INBOUND_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
         command = [sys.executable, "-m", "inbound", "serve", "--database-url", url]
         self.log = log
         with log.open("ab") as out:
@@ -99,7 +109,8 @@ class ServeProcess:
                 stderr=subprocess.STDOUT,
                 preexec_fn=preexec,
             )
-        self._wait_until_up()
+        if wait:
+            self._wait_until_up()
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + START_SECONDS

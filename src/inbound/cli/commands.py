@@ -26,7 +26,7 @@ from inbound.cli.common import (
 from inbound.config import DEFAULTS, invalid
 from inbound.errors import BadRequestError
 from inbound.models import User
-from inbound.services import auth, channels, posts, teams, users
+from inbound.services import auth, channels, cluster, posts, teams, users
 from inbound.services import config as config_service
 from inbound.services.bootstrap import bootstrap
 from inbound.services.context import Context
@@ -38,6 +38,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Overrides INBOUND_PORT.")] = None,
     database_url: DatabaseOption = None,
     site_url: Annotated[str | None, typer.Option(help="Overrides INBOUND_SITE_URL.")] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(help="Overrides INBOUND_REDIS_URL (several processes on one database)."),
+    ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
     proxy_headers: Annotated[
         bool,
@@ -49,7 +53,14 @@ def serve(
     """Apply migrations, create the first admin and team if the database is empty, and serve."""
     from inbound.serve import run
 
-    settings = settings_from(database_url, host=host, port=port, site_url=site_url)
+    settings = settings_from(
+        database_url, host=host, port=port, site_url=site_url, redis_url=redis_url
+    )
+    try:
+        run_local(settings, cluster.check_can_join)
+    except cluster.ClusterRefusedError as error:
+        typer.secho(f"error: {error}", err=True, fg="red")
+        raise typer.Exit(1) from None
     first = run_local(settings, bootstrap)
     typer.echo(f"inbound is starting on {settings.public_url} (database: {settings.database_url})")
     if first is not None:
