@@ -4,6 +4,8 @@ that made them answers; a second process without Redis is refused; the ping show
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,6 +221,46 @@ def test_with_redis_away_changes_still_arrive_by_the_poller(pg_url: str, tmp_pat
         a.stop()
 
 
+@needs_redis
+def test_workers_share_one_port_restart_the_dead_and_stop_together(
+    pg_url: str, tmp_path: Path
+) -> None:
+    prepare(pg_url, {})
+    env = {"INBOUND_REDIS_URL": REDIS_URL}
+    serving = ServeProcess(pg_url, tmp_path / "w.log", env=env, args=("--workers", "2"))
+    try:
+        nodes = _nodes_seen(serving, 2)
+        pids = _children(serving.process.pid)
+        assert len(pids) == 2
+        os.kill(pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(set(_children(serving.process.pid)) - {pids[0]}) < 2:
+            assert time.monotonic() < deadline, "the dead worker was not replaced"
+            time.sleep(0.1)
+        assert _nodes_seen(serving, 2) != nodes  # the new worker answers with its own node id
+    finally:
+        assert serving.stop() == 0
+    assert not [pid for pid in pids[1:] if _running(pid)]
+
+
+@pytest.mark.parametrize(
+    ("database", "env", "says"),
+    [
+        ("sqlite", {}, "needs PostgreSQL"),
+        ("postgresql", {}, "needs Redis"),
+    ],
+    ids=["sqlite", "postgresql-without-redis"],
+)
+def test_workers_are_refused_where_they_cannot_work(
+    database_url: str, tmp_path: Path, database: str, env: dict[str, str], says: str
+) -> None:
+    if not database_url.startswith(database):
+        pytest.skip("one database per case")
+    refused = ServeProcess(database_url, tmp_path / "w.log", args=("--workers", "2"), wait=False)
+    assert refused.process.wait(timeout=30) == 1
+    assert says in (tmp_path / "w.log").read_text()
+
+
 # -- helpers ----------------------------------------------------------------------------------
 
 
@@ -273,6 +315,31 @@ def _until_redis(process: ServeProcess, seconds: float = 10.0) -> None:
     ):
         assert time.monotonic() < deadline, "Redis did not come up"
         time.sleep(0.02)
+
+
+def _nodes_seen(process: ServeProcess, count: int, seconds: float = 20.0) -> set[str]:
+    """The node ids answering on the port, once ``count`` different ones have answered."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + seconds
+    while len(seen) < count:
+        assert time.monotonic() < deadline, f"only {seen} answered"
+        answer = _client(process).get("/api/v4/system/ping?get_server_status=true")
+        if answer.status_code == 200:
+            seen.add(answer.json()["node_id"])
+    return seen
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _until_closed(ws: Any, seconds: float = 5.0) -> None:

@@ -42,6 +42,10 @@ def serve(
         str | None,
         typer.Option(help="Overrides INBOUND_REDIS_URL (several processes on one database)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Overrides INBOUND_WORKERS: processes serving the port.", min=1),
+    ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
     proxy_headers: Annotated[
         bool,
@@ -54,7 +58,7 @@ def serve(
     from inbound.serve import run
 
     settings = settings_from(
-        database_url, host=host, port=port, site_url=site_url, redis_url=redis_url
+        database_url, host=host, port=port, site_url=site_url, redis_url=redis_url, workers=workers
     )
     try:
         run_local(settings, cluster.check_can_join)
@@ -68,7 +72,13 @@ def serve(
         typer.echo(f"  Log in at {settings.public_url}/login as '{first.username}'")
         if first.password:
             typer.secho(f"  Generated admin password (shown once): {first.password}", bold=True)
-    run(settings, log_level="info", access_log=access_log, proxy_headers=proxy_headers)
+    run(
+        settings,
+        workers=settings.workers,
+        log_level="info",
+        access_log=access_log,
+        proxy_headers=proxy_headers,
+    )
 
 
 @db_app.command("migrate")

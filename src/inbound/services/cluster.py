@@ -67,7 +67,9 @@ def _soon(work: Coroutine[Any, Any, Any]) -> None:
 
 async def check_can_join(ctx: Context) -> None:
     """Raise ``ClusterRefusedError`` when another live process serves this PostgreSQL database
-    and one of the two has no Redis. SQLite is one process: nothing is registered there."""
+    and one of the two has no Redis, or ``--workers`` asks for what cannot be. SQLite is one
+    process: nothing is registered there."""
+    _check_workers(ctx)
     if ctx.db.is_sqlite:
         return
     now = now_ms()
@@ -88,6 +90,22 @@ async def check_can_join(ctx: Context) -> None:
                 f"another inbound process ({_describe(node)}) is serving this PostgreSQL "
                 "database without Redis: restart it with INBOUND_REDIS_URL set as on this one."
             )
+
+
+def _check_workers(ctx: Context) -> None:
+    workers = ctx.settings.workers
+    if workers > 1 and ctx.db.is_sqlite:
+        raise ClusterRefusedError(
+            f"--workers {workers} (INBOUND_WORKERS) needs PostgreSQL: SQLite is served by one "
+            "process. Use --workers 1, or INBOUND_DATABASE_URL=postgresql://… with "
+            "INBOUND_REDIS_URL."
+        )
+    if workers > 1 and not ctx.settings.redis_url:
+        raise ClusterRefusedError(
+            f"--workers {workers} (INBOUND_WORKERS) needs Redis to share changes, sessions and "
+            "live events between the processes: set INBOUND_REDIS_URL (or --redis-url), e.g. "
+            "redis://127.0.0.1:6379/0."
+        )
 
 
 def _alive(node: Node) -> bool:
