@@ -4,19 +4,29 @@ that made them answers; a second process without Redis is refused; the ping show
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from inbound.models import new_id
+from inbound.runtime import Runtime
+from inbound.services import cluster
 from inbound.services.changes import (
+    Change,
     ChangedElsewhere,
     ChannelChanged,
     ConfigChanged,
@@ -27,7 +37,10 @@ from inbound.services.changes import (
     decode,
     encode,
 )
-from tests.conftest import ADMIN_PASSWORD, Api
+from inbound.settings import Settings
+from inbound.store import nodes as node_store
+from inbound.store.nodes import Node
+from tests.conftest import ADMIN_PASSWORD, Api, run_async
 from tests.serve_process import ServeProcess, prepare
 from tests.test_bus import needs_redis
 
@@ -97,6 +110,71 @@ def test_logout_closes_the_sessions_websocket(live_server: Any) -> None:
         _until_closed(ws)
         kept.send('{"action": "ping", "seq": 1}')
         assert "pong" in str(kept.recv(timeout=5))  # the other login's socket stays
+
+
+def test_changes_from_the_bus_are_told_here_and_a_reconnect_drops_everything(
+    settings: Settings,
+) -> None:
+    async def scenario() -> list[Change]:
+        runtime = Runtime(settings)
+        await runtime.start(serving=False)
+        heard: list[Change] = []
+        runtime.context.changes.follow(heard.append)
+        try:
+            cluster._receive(runtime.context, encode(HookChanged("h" * 26)))
+            cluster._receive(runtime.context, b"garbage")
+            cluster._receive(runtime.context, encode(ConfigChanged(1)))  # reloads first
+            await asyncio.sleep(0.2)
+            for callback in runtime.context.bus.on_reconnect:
+                callback()
+            await asyncio.sleep(0.2)
+            return heard
+        finally:
+            await runtime.stop()
+
+    heard = run_async(scenario)
+    assert heard[0] == HookChanged("h" * 26)
+    assert isinstance(heard[1], ConfigChanged)  # the config as stored, reloaded
+    assert heard[2:] == [ChangedElsewhere(), heard[1]]
+
+
+def test_live_processes_decide_who_may_join(settings: Settings) -> None:
+    now = int(time.time() * 1000)
+    here = socket.gethostname()
+
+    def node(host: str, *, pid: int = 1, seen: int = now, redis: int = 0) -> Node:
+        return Node(new_id(), host, pid, redis, seen, seen)
+
+    async def verdict(settings: Settings, *nodes: Node) -> str:
+        runtime = Runtime(settings)
+        await runtime.start(serving=False)
+        try:
+            async with runtime.context.db.begin() as conn:
+                await conn.execute(text("DELETE FROM cluster_nodes"))
+                for row in nodes:
+                    await node_store.insert_node(conn, row)
+            await cluster.check_can_join(runtime.context)
+            return "joins"
+        except cluster.ClusterRefusedError as error:
+            return str(error)
+        finally:
+            await runtime.stop()
+
+    def check(settings: Settings, *nodes: Node) -> str:
+        return run_async(lambda: verdict(settings, *nodes))
+
+    with_redis = replace(settings, redis_url=DEAD_REDIS_URL)
+    assert check(settings) == "joins"
+    if settings.database_url.startswith("sqlite"):
+        assert check(settings, node("elsewhere")) == "joins"  # one process: nothing registered
+        assert "needs PostgreSQL" in check(replace(settings, workers=2))
+        return
+    assert "set INBOUND_REDIS_URL" in check(settings, node("elsewhere"))
+    assert check(settings, node("elsewhere", seen=now - 20_000)) == "joins"  # dead: not seen
+    assert check(settings, node(here, pid=2**22 + 1)) == "joins"  # dead: no such pid here
+    assert check(with_redis, node("elsewhere", redis=1)) == "joins"
+    assert "without Redis" in check(with_redis, node("elsewhere"))
+    assert "needs Redis" in check(replace(settings, workers=2))
 
 
 # -- real processes on one PostgreSQL database ------------------------------------------------
@@ -181,6 +259,21 @@ def test_a_config_patch_on_a_applies_on_b(pair: tuple[ServeProcess, ServeProcess
     while _send(b, key) != 501:
         assert time.monotonic() - started < 0.5, "B kept the old config"
         time.sleep(0.01)
+
+
+@needs_redis
+def test_the_clis_config_set_reaches_the_servers(
+    pair: tuple[ServeProcess, ServeProcess, str], pg_url: str
+) -> None:
+    a, b, key = pair
+    assert _send(a, key) == 200 and _send(b, key) == 200
+    command = [sys.executable, "-m", "inbound", "config", "set", "--database-url", pg_url]
+    env = {**os.environ, "INBOUND_REDIS_URL": REDIS_URL}
+    done = subprocess.run(
+        [*command, "ServiceSettings.EnableIncomingWebhooks", "false"], env=env, check=False
+    )
+    assert done.returncode == 0
+    assert [_send(a, key), _send(b, key)] == [501, 501]  # not a poll later
 
 
 @needs_redis
