@@ -130,14 +130,7 @@ async def register(ctx: Context) -> None:
     if ctx.db.is_sqlite:
         return
     now = now_ms()
-    node = Node(
-        node_id=ctx.bus.node_id,
-        host=socket.gethostname(),
-        pid=os.getpid(),
-        with_redis=1 if ctx.settings.redis_url else 0,
-        started_at=now,
-        seen_at=now,
-    )
+    node = _this_node(ctx, now)
     async with ctx.db.begin() as conn:
         await node_store.delete_nodes_seen_before(conn, now - FORGET_AFTER_MS)
         await node_store.insert_node(conn, node)
@@ -148,13 +141,26 @@ async def register(ctx: Context) -> None:
         raise
 
 
+def _this_node(ctx: Context, now: int) -> Node:
+    return Node(
+        node_id=ctx.bus.node_id,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        with_redis=1 if ctx.settings.redis_url else 0,
+        started_at=now,
+        seen_at=now,
+    )
+
+
 async def keep_registered(ctx: Context) -> None:
-    """The heartbeat: ``seen_at`` every ``HEARTBEAT_SECONDS`` while the process serves."""
+    """The heartbeat: ``seen_at`` every ``HEARTBEAT_SECONDS`` while the process serves (the row
+    comes back should it have gone, e.g. the database restored from a backup)."""
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         with contextlib.suppress(Exception):  # the database away: the next beat tries again
             async with ctx.db.begin() as conn:
-                await node_store.update_node_seen(conn, ctx.bus.node_id, at=now_ms())
+                if not await node_store.update_node_seen(conn, ctx.bus.node_id, at=now_ms()):
+                    await node_store.insert_node(conn, _this_node(ctx, now_ms()))
 
 
 async def unregister(ctx: Context) -> None:

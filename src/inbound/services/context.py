@@ -73,7 +73,10 @@ class Context:
         for change in changes:
             self.changes.tell(change)
         for change in changes:
-            await self.bus.publish(CHANGES_TOPIC, encode(change))
+            if self.bus.status == "UNAVAILABLE":  # Redis away: the others' pollers catch up,
+                self.bus.publish_soon(CHANGES_TOPIC, encode(change))  # no wait for a timeout
+            else:
+                await self.bus.publish(CHANGES_TOPIC, encode(change))
 
     def announce_posts(self, batch: PostBatch) -> None:
         """After a batch's commit (the writer's ``on_commit``): the one place new posts go live."""
