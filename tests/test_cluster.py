@@ -250,6 +250,19 @@ def test_deactivation_on_a_ends_the_users_token_and_websocket_on_b(
 
 
 @needs_redis
+def test_logout_on_a_closes_that_sessions_websocket_on_b(
+    pair: tuple[ServeProcess, ServeProcess, str],
+) -> None:
+    a, b, _ = pair
+    token = _login(_client(a), "admin", ADMIN_PASSWORD)
+    ws_url = f"ws://127.0.0.1:{b.port}/api/v4/websocket"
+    with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        assert "hello" in str(ws.recv(timeout=5))
+        assert _Client(_client(a).base, token).post("/api/v4/users/logout").status_code == 200
+        _until_closed(ws, seconds=1.0)
+
+
+@needs_redis
 def test_a_config_patch_on_a_applies_on_b(pair: tuple[ServeProcess, ServeProcess, str]) -> None:
     a, b, key = pair
     assert _send(b, key) == 200
