@@ -93,21 +93,25 @@ class ServeProcess:
         *,
         preexec: Callable[[], None] | None = None,
         env: Mapping[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        wait: bool = True,
     ) -> None:
-        """``env``: more environment variables for the process (e.g. ``INBOUND_REDIS_URL``)."""
+        """``env`` adds variables (``INBOUND_REDIS_URL`` …) and ``args`` flags (``--workers``);
+        ``wait=False`` returns at once (for a process expected to refuse to start)."""
         self.port = free_port()
         env = {**os.environ, "INBOUND_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
         command = [sys.executable, "-m", "inbound", "serve", "--database-url", url]
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [*command, "--port", str(self.port)],
+                [*command, "--port", str(self.port), *args],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 preexec_fn=preexec,
             )
-        self._wait_until_up()
+        if wait:
+            self._wait_until_up()
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + START_SECONDS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,3 +35,15 @@ def test_time_ids_sort_as_their_times(a: int, b: int) -> None:
 def test_time_ids_in_one_millisecond_differ() -> None:
     ids = {new_time_id(1_790_000_000_000) for _ in range(10_000)}
     assert len(ids) == 10_000
+
+
+def test_a_forked_child_draws_other_ids_than_its_parent() -> None:
+    new_id()  # the parent holds random bytes in its pool
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child (``inbound serve --workers``)
+        os.write(write, new_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 64).decode() != new_id()

@@ -41,6 +41,9 @@ SERVER_OWNED_PROPS = frozenset(
 
 
 _random_pool = bytearray()
+# A forked child (``--workers``) must not hand out its parent's next random bytes: the same
+# ids, tokens and hook keys would come out of every worker.
+os.register_at_fork(after_in_child=_random_pool.clear)
 # Mattermost's id alphabet is 32 characters: each random byte's low 5 bits pick one.
 _ALPHABET = b"234567abcdefghijklmnopqrstuvwxyz"  # ascending, so time prefixes sort as text
 _BYTE_TO_CHAR = bytes(_ALPHABET[b & 31] for b in range(256))

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from inbound.models import new_id
 from inbound.render.posts import start_renderers
+from inbound.services import cluster
 from inbound.services import config as config_service
 from inbound.services.auth import use_password_cost
 from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
@@ -67,7 +68,9 @@ class Runtime:
         self.context.bus = bus_for(settings.redis_url, new_id())
         relay_events(self.context.events, self.context.bus)  # live events cross processes
         self.context.changes.follow(self._follow)
+        cluster.relay_changes(self.context)  # the other processes' changes, told here
         self._poller: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._metrics_listener: MetricsListener | None = None  # only while serving
         self._hooks_version = (0, 0)
         self._register_gauges()
@@ -76,8 +79,12 @@ class Runtime:
         """Migrate and load the config; when ``serving``, start the background work too."""
         await migrate(self.context.db)
         await config_service.load_config(self.context)
+        self.context.bus.prefix = f"{PREFIX}{await config_service.cluster_id(self.context)}:"
+        await self.context.bus.start()  # the CLI's changes reach the servers too
         if not serving:
             return
+        await cluster.register(self.context)  # refused: several processes, no Redis
+        self._heartbeat = asyncio.create_task(cluster.keep_registered(self.context))
         # Everything loaded at start-up lives for the whole process: keep it out of the
         # collector's way, and collect young objects less often (the hot path makes many
         # short-lived ones; full collections of a big heap stall every request in flight).
@@ -85,8 +92,6 @@ class Runtime:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
-        self.context.bus.prefix = f"{PREFIX}{await config_service.cluster_id(self.context)}:"
-        await self.context.bus.start()
         await self.context.rate_limits.start(self.context.bus.prefix)
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
@@ -96,10 +101,13 @@ class Runtime:
     async def stop(self) -> None:
         if self._metrics_listener is not None:
             self._metrics_listener.stop()
-        if self._poller is not None:
-            self._poller.cancel()
-            await asyncio.gather(self._poller, return_exceptions=True)
+        for task in (self._poller, self._heartbeat):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         ctx = self.context
+        if self._heartbeat is not None:
+            await cluster.unregister(ctx)
         await ctx.bus.stop()
         await ctx.rate_limits.close()
         await ctx.writer.stop()

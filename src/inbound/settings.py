@@ -26,6 +26,7 @@ class Settings:
     admin_email: str = "admin@localhost"
     team_name: str = "main"
     redis_url: str = ""
+    workers: int = 1  # processes serving one port on this machine (PostgreSQL and Redis only)
     db_pool_size: int = 10  # PostgreSQL connections kept open per process
     # argon2id cost of new password hashes (OWASP's baseline). Lower only for test suites:
     # a cheaper hash is a weaker one.
@@ -41,6 +42,8 @@ class Settings:
                 "INBOUND_PASSWORD_HASH_TIME_COST must be at least 1 and "
                 "INBOUND_PASSWORD_HASH_MEMORY_KIB at least 8 (argon2's minimums)"
             )
+        if self.workers < 1:
+            raise ValueError("INBOUND_WORKERS must be at least 1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,5 +68,5 @@ class Settings:
 
 _FIELDS = [f for f in Settings.__dataclass_fields__]
 _INT_FIELDS = frozenset(
-    {"port", "db_pool_size", "password_hash_time_cost", "password_hash_memory_kib"}
+    {"port", "workers", "db_pool_size", "password_hash_time_cost", "password_hash_memory_kib"}
 )

@@ -28,7 +28,7 @@ from inbound.cli.common import (
 from inbound.config import DEFAULTS, invalid
 from inbound.errors import AppError, BadRequestError
 from inbound.models import User
-from inbound.services import auth, backup, channels, posts, teams, users
+from inbound.services import auth, backup, channels, cluster, posts, teams, users
 from inbound.services import config as config_service
 from inbound.services.bootstrap import bootstrap
 from inbound.services.context import Context
@@ -40,6 +40,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Overrides INBOUND_PORT.")] = None,
     database_url: DatabaseOption = None,
     site_url: Annotated[str | None, typer.Option(help="Overrides INBOUND_SITE_URL.")] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(help="Overrides INBOUND_REDIS_URL (several processes on one database)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Overrides INBOUND_WORKERS: processes serving the port.", min=1),
+    ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
     proxy_headers: Annotated[
         bool,
@@ -51,7 +59,14 @@ def serve(
     """Apply migrations, create the first admin and team if the database is empty, and serve."""
     from inbound.serve import run
 
-    settings = settings_from(database_url, host=host, port=port, site_url=site_url)
+    settings = settings_from(
+        database_url, host=host, port=port, site_url=site_url, redis_url=redis_url, workers=workers
+    )
+    try:
+        run_local(settings, cluster.check_can_join)
+    except cluster.ClusterRefusedError as error:
+        typer.secho(f"error: {error}", err=True, fg="red")
+        raise typer.Exit(1) from None
     first = run_local(settings, bootstrap)
     typer.echo(f"inbound is starting on {settings.public_url} (database: {settings.database_url})")
     if first is not None:
@@ -59,7 +74,13 @@ def serve(
         typer.echo(f"  Log in at {settings.public_url}/login as '{first.username}'")
         if first.password:
             typer.secho(f"  Generated admin password (shown once): {first.password}", bold=True)
-    run(settings, log_level="info", access_log=access_log, proxy_headers=proxy_headers)
+    run(
+        settings,
+        workers=settings.workers,
+        log_level="info",
+        access_log=access_log,
+        proxy_headers=proxy_headers,
+    )
 
 
 @db_app.command("migrate")

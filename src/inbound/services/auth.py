@@ -17,6 +17,7 @@ from inbound.errors import (
     UnauthorizedError,
 )
 from inbound.models import AccessToken, Session, User, new_id, now_ms
+from inbound.services.changes import SessionsRevoked
 from inbound.services.context import Context
 from inbound.services.permissions import require_system_admin
 from inbound.store import users as user_store
@@ -174,8 +175,19 @@ async def unlock(ctx: Context, actor: User | None, user_id: str) -> None:
 
 
 async def logout(ctx: Context, token: str) -> None:
-    async with ctx.db.begin() as conn:
-        await user_store.delete_session_by_token(conn, token)
+    """The session ends here and on every process (its websockets close)."""
+    async with ctx.mutate() as (conn, changed):
+        session = await user_store.get_session_by_token(conn, token)
+        if session is not None:
+            await user_store.delete_session_by_token(conn, token)
+            changed(SessionsRevoked(session.user_id, session.id))
+
+
+async def session_id_for(ctx: Context, token: str) -> str:
+    """The id of the session behind ``token``; "" for a personal access token (or none)."""
+    async with ctx.db.connect() as conn:
+        session = await user_store.get_session_by_token(conn, token)
+    return session.id if session is not None else ""
 
 
 async def user_for_token(ctx: Context, token: str) -> User:

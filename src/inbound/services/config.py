@@ -32,7 +32,7 @@ async def _save(ctx: Context, document: dict[str, dict[str, Any]]) -> Config:
     async with ctx.db.begin() as conn:
         await config_store.save_config(conn, document, at=at)
     ctx.config = Config(document, at)
-    ctx.changes.tell(ConfigChanged(at))
+    await ctx.tell_everywhere([ConfigChanged(at)])
     return ctx.config
 
 

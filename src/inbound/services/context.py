@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.config import Config
 from inbound.models import new_id
-from inbound.services.changes import Change, Changes
+from inbound.services.changes import CHANGES_TOPIC, Change, Changes, encode
 from inbound.services.events import EventHub, PostsCreated
 from inbound.services.hook_cache import HookCache
 from inbound.services.idempotency import InFlight
@@ -60,12 +60,23 @@ class Context:
 
     @asynccontextmanager
     async def mutate(self) -> AsyncIterator[Mutation]:
-        """A transaction whose ``changed(...)`` facts are told only once it has committed."""
+        """A transaction whose ``changed(...)`` facts are told only once it has committed: here,
+        then to the other processes (waiting until the bus has them, so the API call that made
+        the change answers after every process can know of it)."""
         pending: list[Change] = []
         async with self.db.begin() as conn:
             yield Mutation(conn, pending.append)
-        for change in pending:
+        await self.tell_everywhere(pending)
+
+    async def tell_everywhere(self, changes: list[Change]) -> None:
+        """Tell ``changes`` here and publish them on the bus (topic ``changes``)."""
+        for change in changes:
             self.changes.tell(change)
+        for change in changes:
+            if self.bus.status == "UNAVAILABLE":  # Redis away: the others' pollers catch up,
+                self.bus.publish_soon(CHANGES_TOPIC, encode(change))  # no wait for a timeout
+            else:
+                await self.bus.publish(CHANGES_TOPIC, encode(change))
 
     def announce_posts(self, batch: PostBatch) -> None:
         """After a batch's commit (the writer's ``on_commit``): the one place new posts go live."""

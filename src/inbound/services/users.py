@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.errors import BadRequestError, ForbiddenError, NotFoundError, permission_denied
 from inbound.models import SYSTEM_ADMIN, SYSTEM_USER, User, new_id, now_ms
 from inbound.services.auth import hash_password_off_loop
-from inbound.services.changes import UserChanged
+from inbound.services.changes import SessionsRevoked, UserChanged
 from inbound.services.context import Context
 from inbound.services.permissions import readable_channel, readable_team, require_system_admin
 from inbound.store import users as user_store
@@ -302,5 +302,6 @@ async def set_active(ctx: Context, actor: User | None, user_id: str, *, active: 
         await user_store.update_user(conn, user.id, delete_at=0 if active else now, update_at=now)
         if not active:
             await user_store.delete_sessions_by_user(conn, user.id)
+            changed(SessionsRevoked(user.id))
         changed(UserChanged(user.id))
     return await get_user(ctx, user_id)

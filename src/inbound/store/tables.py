@@ -246,6 +246,19 @@ config = Table(
     _ms("update_at"),
 )
 
+# The running ``inbound serve`` processes (``cluster.md``): each registers on start, refreshes
+# ``seen_at`` every few seconds and deletes its row on a clean stop; older rows are dead.
+cluster_nodes = Table(
+    "cluster_nodes",
+    metadata,
+    Column("node_id", String(26), primary_key=True),
+    _text("host"),
+    Column("pid", Integer, nullable=False, server_default="0"),
+    Column("with_redis", Integer, nullable=False, server_default="0"),  # 1: INBOUND_REDIS_URL
+    _ms("started_at"),
+    _ms("seen_at"),
+)
+
 # A user's settings, as Mattermost's ``Preferences``: the key is (user, category, name).
 preferences = Table(
     "preferences",

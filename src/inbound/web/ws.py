@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import re
 import time
+from functools import partial
 from weakref import WeakKeyDictionary
 
 import orjson
@@ -28,6 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from inbound.errors import AppError, ForbiddenError
 from inbound.models import User, is_valid_id
 from inbound.services import auth, channels
+from inbound.services.changes import Change, SessionsRevoked
 from inbound.services.context import Context
 from inbound.web.live import LiveMessage, live_message
 from inbound.web.origins import origin_allowed
@@ -48,7 +50,14 @@ def sessions_for(ctx: Context) -> WsSessions:
     sessions = _SESSIONS.get(ctx)
     if sessions is None:
         sessions = _SESSIONS[ctx] = WsSessions(ctx.events)
+        ctx.changes.follow(partial(_follow, sessions))
     return sessions
+
+
+def _follow(sessions: WsSessions, change: Change) -> None:
+    """A session ended (here or on another process): its sockets close."""
+    if isinstance(change, SessionsRevoked):
+        sessions.revoke(change.user_id, change.session_id)
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -58,12 +67,14 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await _refuse_origin(websocket)
         return
     await websocket.accept()
-    user = await _authenticate(websocket, ctx)
-    if user is None:
+    sessions = sessions_for(ctx)  # following revocations before the token is checked
+    authenticated = await _authenticate(websocket, ctx)
+    if authenticated is None:
         await websocket.close(code=4001)
         return
+    user, session_id = authenticated
     with ctx.presence.connected(user.id):
-        await Connection(websocket, ctx, user).run(sessions_for(ctx))
+        await Connection(websocket, ctx, user, session_id=session_id).run(sessions)
 
 
 async def _refuse_origin(websocket: WebSocket) -> None:
@@ -86,7 +97,8 @@ def _token(websocket: WebSocket) -> str:
     return websocket.cookies.get("MMAUTHTOKEN", "")
 
 
-async def _authenticate(websocket: WebSocket, ctx: Context) -> User | None:
+async def _authenticate(websocket: WebSocket, ctx: Context) -> tuple[User, str] | None:
+    """The user and their login session's id ("" for a personal access token)."""
     token = _token(websocket)
     seq = None
     if not token:
@@ -108,19 +120,23 @@ async def _authenticate(websocket: WebSocket, ctx: Context) -> User | None:
         return None
     if seq is not None:
         await websocket.send_text(orjson.dumps({"status": "OK", "seq_reply": seq}).decode())
-    return user
+    return user, await auth.session_id_for(ctx, token)
 
 
 class Connection:
     """One socket, attached to a session (new, or resumed from the socket before)."""
 
-    def __init__(self, websocket: WebSocket, ctx: Context, user: User) -> None:
+    def __init__(
+        self, websocket: WebSocket, ctx: Context, user: User, *, session_id: str = ""
+    ) -> None:
         self.websocket = websocket
         self.ctx = ctx
         self.user = user
+        self.session_id = session_id
         self.readable: dict[str, tuple[float, bool]] = {}
         self.reader: asyncio.Task[None] | None = None
         self.evicted = False
+        self.revoked = False
 
     def overflowed(self) -> None:  # a client this far behind is dropped rather than buffered
         with contextlib.suppress(Exception):
@@ -130,6 +146,10 @@ class Connection:
         self.evicted = True
         if self.reader is not None:
             self.reader.cancel()
+
+    def revoke(self) -> None:
+        self.revoked = True
+        self.evict()
 
     async def run(self, sessions: WsSessions) -> None:
         self.reader = asyncio.create_task(self._read())

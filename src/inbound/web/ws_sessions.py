@@ -50,6 +50,15 @@ class Owner(Protocol):
         """The same client came back on another socket: stop pumping this one."""
         ...
 
+    @property
+    def session_id(self) -> str:
+        """The login session the socket authenticated with ("" for a personal access token)."""
+        ...
+
+    def revoke(self) -> None:
+        """The user's session ended (logout, deactivation): close the socket."""
+        ...
+
 
 class WsSession:
     def __init__(self, user_id: str) -> None:
@@ -146,6 +155,18 @@ class WsSessions:
         # with a high GC threshold (runtime.py), so garbage in cycles would linger
         self.live.pop(session.id, None)
         self.dead.pop(session.id, None)
+
+    def revoke(self, user_id: str, session_id: str = "") -> None:
+        """End the user's sockets and held sessions: those of login ``session_id``, or all."""
+        for session in [*self.live.values(), *self.dead.values()]:
+            owner = session.owner
+            if session.user_id != user_id:
+                continue
+            if session_id and (owner is None or owner.session_id != session_id):
+                continue
+            self.drop(session)
+            if owner is not None:
+                owner.revoke()
 
     def _listen(self, session: WsSession, event: DomainEvent) -> None:
         if session.owner is None and time.monotonic() - session.dead_since > GRACE_SECONDS:

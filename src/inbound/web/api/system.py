@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inbound.errors import BadRequestError
+from inbound.services import cluster
 from inbound.services import config as config_service
 from inbound.web.api.deps import ContextDep, CurrentUser, json_body
 from inbound.web.responses import json_response
@@ -27,8 +28,12 @@ PING = {
 
 
 @router.get("/system/ping")
-async def ping() -> Response:
-    return json_response(PING)
+async def ping(ctx: ContextDep, get_server_status: bool = False) -> Response:
+    """Mattermost's ping; ``get_server_status=true`` adds what this process can reach and its
+    node id (``cluster.md``)."""
+    if not get_server_status:
+        return json_response(PING)
+    return json_response({**PING, **await cluster.server_status(ctx)})
 
 
 @router.get("/license/client")
