@@ -78,3 +78,31 @@ def test_one_process_has_no_bus() -> None:
     bus = LocalBus(new_id())
     assert bus.status == ""
     assert asyncio.run(bus.publish("t", b"x")) is True
+
+
+def test_a_silent_redis_that_comes_back_drops_the_caches_too() -> None:
+    """Redis that hangs (SIGSTOP) fails publishes without breaking the subscription: the first
+    publish that works again runs the reconnect callbacks (messages may have been missed)."""
+
+    class Flaky:
+        def __init__(self) -> None:
+            self.fail = True
+
+        async def publish(self, channel: str, data: bytes) -> None:
+            if self.fail:
+                raise ConnectionError("Redis went silent")
+
+    async def scenario() -> list[str]:
+        bus = RedisBus("redis://unused", new_id())
+        calls: list[str] = []
+        bus.on_reconnect.append(lambda: calls.append("reconnected"))
+        bus._client = Flaky()  # a client that fails, then works
+        bus._subscribed = True  # the subscription never broke
+        assert await bus._publish("t", b"x") is False
+        assert bus.status == "UNAVAILABLE"
+        bus._client.fail = False
+        assert await bus._publish("t", b"y") is True
+        assert await bus._publish("t", b"z") is True
+        return calls
+
+    assert asyncio.run(scenario()) == ["reconnected"]

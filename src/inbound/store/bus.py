@@ -166,6 +166,9 @@ class RedisBus:
             self.dropped += 1
             return False
         self._publish_ok = True
+        if self._lost and self._subscribed:  # Redis went silent and came back without the
+            self._lost = False  # subscription breaking: messages may still have been missed
+            self._reconnected()
         return True
 
     async def _listen(self) -> None:
