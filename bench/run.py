@@ -21,10 +21,13 @@ messages. Ends with one machine-readable RESULT line per database.
 BENCH_WORKERS=2 (PostgreSQL only; Redis at INBOUND_BENCH_REDIS_URL, default
 redis://127.0.0.1:6379/13) adds a phase after the one-process load: two `inbound serve`
 processes on the same database and Redis, on their own ports (one pinned to core 0, one to
-core 1), each loaded by its own wrk (unpinned, half the connections each) on a hook of its own
-channel. It reports both processes' throughput together, server CPU per request (both
-processes' CPU over both's requests) and the load generators' CPU share, beside the
-one-process figures of the same run, and checks that phase's posts like the others. On a
+core 1), each loaded by its own wrk (half the connections each, pinned to the other process's
+core) on a hook of its own channel, after a 2-second warm-up of both. It reports both
+processes' throughput together and apart, server CPU per request (both processes' CPU over
+both's requests), the servers' and the load generators' CPU share, beside the one-process
+figures of the same run, and checks that phase's posts like the others. Then fan-out across
+processes: BENCH_FANOUT_CLIENTS websocket clients on B, posts through A's hook at
+BENCH_FANOUT_RATE/s (delivered through Redis), beside clients and posts both on A. On a
 2-core machine the wrks share the cores with the servers: read the CPU per request (what a
 second process costs), not the throughput, as the figure that carries to bigger machines.
 """
@@ -601,11 +604,16 @@ def search_ms(setup: Setup, samples: int = 30) -> dict[str, float]:
     return medians
 
 
-async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[str, float]:
-    """``clients`` websocket clients on the channel; posts sent at ``rate``/s for ``seconds``."""
+async def fanout(
+    setup: Setup, clients: int, rate: int, seconds: int, *, ws_base: str | None = None
+) -> dict[str, float]:
+    """``clients`` websocket clients on the channel; posts sent at ``rate``/s for ``seconds``
+    through the hook at ``setup.url``. ``ws_base`` connects the clients to another process
+    instead (BENCH_WORKERS=2: written on one process, delivered by the other through Redis).
+    Latency is from the post's create_at (the writing process's clock, same machine) to receipt."""
     import websockets
 
-    ws_url = setup.url.replace("http://", "ws://") + "/api/v4/websocket"
+    ws_url = (ws_base or setup.url).replace("http://", "ws://") + "/api/v4/websocket"
     latencies: list[float] = []
     received: dict[int, int] = {}
     connected = []
@@ -733,53 +741,75 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
 def workers_phase(
     database_url: str, setup: Setup, db: Db, work: Path, script: Path
 ) -> dict[str, Any]:
-    """BENCH_WORKERS=2: two processes on one database and Redis, each under its own wrk."""
+    """BENCH_WORKERS=2: two processes on one database and Redis, each under its own wrk, then
+    fan-out across them (clients on B, posts through A) beside fan-out on one of them."""
     env = {"INBOUND_REDIS_URL": REDIS_URL}
     ports = [free_port(), free_port()]
     servers = [
         start_inbound(database_url, port, work / f"server-worker{core}.log", core=core, env=env)
         for core, port in enumerate(ports)
     ]
-    channel_id, hook_id = workers_hook(f"http://127.0.0.1:{ports[0]}", setup.token)
-    loads: list[Load] = []
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    channel_id, hook_id = workers_hook(urls[0], setup.token)
 
-    def load(index: int) -> None:
-        url = f"http://127.0.0.1:{ports[index]}/hooks/{hook_id}"
-        loads.append(
-            run_wrk(
-                url,
+    def both(seconds: int) -> list[Load]:
+        """One wrk per process, half the connections each, each pinned to the other process's
+        core: every core runs one server and one wrk, as one-process runs one of each."""
+        loads: list[Load | None] = [None, None]
+
+        def load(index: int) -> None:
+            loads[index] = run_wrk(
+                f"{urls[index]}/hooks/{hook_id}",
                 work / "payloads",
-                SECONDS,
+                seconds,
                 servers[index],
                 script,
                 connections=CONNECTIONS // 2,
-                core=None,
+                core=1 - index,
             )
-        )
 
-    threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [one for one in loads if one is not None]
+
+    warm = both(2)  # warm-up for both processes, as for the one-process load
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    loads = both(SECONDS)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    for server in servers:
-        server.stop()
     generator = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     seconds = max(one.seconds for one in loads)
     requests = sum(one.requests for one in loads)
     cpu_us = sum(one.server_cpu_us * one.requests for one in loads) / max(requests, 1)
-    return {
+    server_cpu = sum(one.server_cpu_us * one.requests for one in loads) / 1e6
+    check = verify(db, channel_id, sum(one.ok for one in loads + warm))
+    phases: dict[str, Any] = {
         "workers": {
             "rps": sum(one.rps for one in loads),
+            "per_process": [(one.rps, one.server_cpu_us, one.p99_ms) for one in loads],
             "p99_ms": max(one.p99_ms for one in loads),
             "errors": sum(one.errors for one in loads),
             "server_cpu_us": cpu_us,
+            "server_cpu_pct": server_cpu / seconds * 100 if seconds else 0.0,
             "generator_cpu_pct": generator / seconds * 100 if seconds else 0.0,
         },
-        "workers_check": verify(db, channel_id, sum(one.ok for one in loads)),
+        "workers_check": check,
     }
+    if FANOUT_CLIENTS:
+        # town-square's hook: that channel's posts were checked before this phase
+        a = Setup(urls[0], setup.token, setup.hook_id, setup.channel_id)
+        fan_seconds = max(SECONDS // 2, 5)
+        phases["workers_fanout_same"] = asyncio.run(
+            fanout(a, FANOUT_CLIENTS, FANOUT_RATE, fan_seconds)
+        )
+        phases["workers_fanout_cross"] = asyncio.run(
+            fanout(a, FANOUT_CLIENTS, FANOUT_RATE, fan_seconds, ws_base=urls[1])
+        )
+    for server in servers:
+        server.stop()
+    return phases
 
 
 def workers_hook(url: str, token: str) -> tuple[str, str]:
@@ -798,13 +828,32 @@ def workers_hook(url: str, token: str) -> tuple[str, str]:
 
 def report_workers(result: dict[str, Any], one: Load) -> list[str]:
     two, check = result["workers"], result["workers_check"]
-    return [
+    cores = os.cpu_count() or 1
+    each = "; ".join(
+        f"{name} {rps:.0f} req/s {cpu:.1f} µs/req p99 {p99:.2f} ms"
+        for name, (rps, cpu, p99) in zip("AB", two["per_process"], strict=False)
+    )
+    lines = [
         f"workers=2 {two['rps']:9.0f} req/s ({two['rps'] / one.rps:.2f}x one process)  p99 {two['p99_ms']:6.2f} ms  "
         f"errors {two['errors']}  server CPU {two['server_cpu_us']:6.1f} µs/req (one process {one.server_cpu_us:.1f})  "
-        f"wrk CPU {two['generator_cpu_pct']:4.0f}% (two wrks, unpinned)",
+        f"servers {two['server_cpu_pct']:.0f}% + wrks {two['generator_cpu_pct']:.0f}% of {cores * 100}% CPU "
+        f"(one process: wrk {one.generator_cpu_pct:.0f}%)",
+        f"          per process (each on its core, its wrk pinned to the other core, {CONNECTIONS // 2} connections): {each}",
         f"          stored {check.stored_messages} messages for {check.promised} 200s: lost {check.lost}, "
         f"duplicated {check.duplicated}, half {check.half_messages}",
     ]
+    for key, where in (
+        ("workers_fanout_same", "clients and posts on process A"),
+        ("workers_fanout_cross", "posts through A, clients on B"),
+    ):
+        if key in result:
+            f = result[key]
+            lines.append(
+                f"fan-out 2 {f['clients']} clients, {f['sent']} posts at {f['ingest_rps']:.0f}/s, {where}: "
+                f"every client got every post: {'yes' if f['all_received'] else 'NO (min ' + str(f['min_received']) + ')'}; "
+                f"delivery p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms"
+            )
+    return lines
 
 
 def senders_phase(setup: Setup, db: Db, work: Path, server: Proc) -> dict[str, Any]:
@@ -1009,6 +1058,20 @@ def report(result: dict[str, Any]) -> str:
             else ""
         )
         + (
+            f" workers2_rps={result['workers']['rps']:.0f}"
+            f" workers2_cpu_us={result['workers']['server_cpu_us']:.1f}"
+            f" workers2_lost={result['workers_check'].lost}"
+            f" workers2_duplicated={result['workers_check'].duplicated}"
+            if "workers" in result
+            else ""
+        )
+        + (
+            f" fanout_cross_p99_ms={result['workers_fanout_cross']['p99_ms']:.1f}"
+            f" fanout_cross_all={result['workers_fanout_cross']['all_received']:.0f}"
+            if "workers_fanout_cross" in result
+            else ""
+        )
+        + (
             f" senders_rps={result['senders'].rps:.0f}"
             f" senders_cpu_us={result['senders'].server_cpu_us:.1f}"
             if "senders" in result
@@ -1042,6 +1105,13 @@ def main() -> int:
             two = result.get("workers_check")
             if two and (two.lost or two.duplicated or two.half_messages):
                 print(f"FAILED: {label}: the two-process phase: {two}", file=sys.stderr)
+                failed = True
+            cross = result.get("workers_fanout_cross")
+            if cross and not cross["all_received"]:
+                print(
+                    f"FAILED: {label}: fan-out across processes lost posts: {cross}",
+                    file=sys.stderr,
+                )
                 failed = True
             senders = result.get("senders_check")
             if senders and (senders["lost"] or senders["half"] or result["senders"].errors):
