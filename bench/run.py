@@ -616,6 +616,7 @@ async def fanout(
     ws_url = (ws_base or setup.url).replace("http://", "ws://") + "/api/v4/websocket"
     latencies: list[float] = []
     received: dict[int, int] = {}
+    seen: dict[int, set[str]] = {}
     connected = []
     for index in range(clients):
         ws = await websockets.connect(
@@ -624,6 +625,7 @@ async def fanout(
         await ws.recv()  # hello
         connected.append(ws)
         received[index] = 0
+        seen[index] = set()
 
     async def listen(index: int, ws: Any) -> None:
         async for raw in ws:
@@ -633,6 +635,7 @@ async def fanout(
                 post = json.loads(message["data"]["post"])
                 latencies.append(now - post["create_at"])
                 received[index] += 1
+                seen[index].add(post["id"])
 
     listeners = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(connected)]
     sent = 0
@@ -649,6 +652,10 @@ async def fanout(
             await asyncio.sleep(0.002)
         elapsed = time.perf_counter() - start
     await asyncio.sleep(2)
+    for _ in range(140):  # stragglers: wait for them, up to 28 s more
+        if min(received.values()) >= sent:
+            break
+        await asyncio.sleep(0.2)
     for task in listeners:
         task.cancel()
     for ws in connected:
@@ -660,6 +667,8 @@ async def fanout(
         "ingest_rps": sent / elapsed,
         "all_received": float(all(n == sent for n in received.values())),
         "min_received": min(received.values()),
+        "max_received": max(received.values()),
+        "duplicated": sum(n - len(seen[i]) for i, n in received.items()),
         "p50_ms": latencies[len(latencies) // 2] if latencies else 0.0,
         "p99_ms": latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
     }
@@ -776,6 +785,11 @@ def workers_phase(
         return [one for one in loads if one is not None]
 
     warm = both(2)  # warm-up for both processes, as for the one-process load
+    idle_before = [server.cpu_seconds() for server in servers]
+    time.sleep(2)  # what the two cost doing nothing (pollers, heartbeats, Redis)
+    idle = [
+        (server.cpu_seconds() - b) / 2 * 100 for server, b in zip(servers, idle_before, strict=True)
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     loads = both(SECONDS)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -793,6 +807,7 @@ def workers_phase(
             "errors": sum(one.errors for one in loads),
             "server_cpu_us": cpu_us,
             "server_cpu_pct": server_cpu / seconds * 100 if seconds else 0.0,
+            "idle_cpu_pct": idle,
             "generator_cpu_pct": generator / seconds * 100 if seconds else 0.0,
         },
         "workers_check": check,
@@ -838,7 +853,8 @@ def report_workers(result: dict[str, Any], one: Load) -> list[str]:
         f"errors {two['errors']}  server CPU {two['server_cpu_us']:6.1f} µs/req (one process {one.server_cpu_us:.1f})  "
         f"servers {two['server_cpu_pct']:.0f}% + wrks {two['generator_cpu_pct']:.0f}% of {cores * 100}% CPU "
         f"(one process: wrk {one.generator_cpu_pct:.0f}%)",
-        f"          per process (each on its core, its wrk pinned to the other core, {CONNECTIONS // 2} connections): {each}",
+        f"          per process (each on its core, its wrk pinned to the other core, {CONNECTIONS // 2} connections): {each}; "
+        f"idle CPU before the load A {two['idle_cpu_pct'][0]:.1f}%, B {two['idle_cpu_pct'][1]:.1f}%",
         f"          stored {check.stored_messages} messages for {check.promised} 200s: lost {check.lost}, "
         f"duplicated {check.duplicated}, half {check.half_messages}",
     ]
@@ -850,7 +866,8 @@ def report_workers(result: dict[str, Any], one: Load) -> list[str]:
             f = result[key]
             lines.append(
                 f"fan-out 2 {f['clients']} clients, {f['sent']} posts at {f['ingest_rps']:.0f}/s, {where}: "
-                f"every client got every post: {'yes' if f['all_received'] else 'NO (min ' + str(f['min_received']) + ')'}; "
+                f"every client got every post: {'yes' if f['all_received'] else 'NO'} (per client min "
+                f"{f['min_received']}, max {f['max_received']}, duplicated {f['duplicated']}); "
                 f"delivery p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms"
             )
     return lines
