@@ -633,6 +633,8 @@ async def fanout(
             message = json.loads(raw)
             if message.get("event") == "posted":
                 post = json.loads(message["data"]["post"])
+                if post["channel_id"] != setup.channel_id:
+                    continue  # another channel of the user's (BENCH_WORKERS=2: the load's)
                 latencies.append(now - post["create_at"])
                 received[index] += 1
                 seen[index].add(post["id"])
@@ -789,6 +791,7 @@ def workers_phase(
         return [one for one in loads if one is not None]
 
     warm = both(2)  # warm-up for both processes, as for the one-process load
+    asyncio.run(drain(urls, setup.token, setup.hook_id, setup.channel_id))
     idle_before = [server.cpu_seconds() for server in servers]
     time.sleep(2)  # what the two cost doing nothing (pollers, heartbeats, Redis)
     idle = [
@@ -816,6 +819,11 @@ def workers_phase(
         },
         "workers_check": check,
     }
+    # each process delivers the other's posts through Redis: how long after wrk stopped they
+    # were still arriving (the backlog a process under load builds), before the fan-out starts
+    stopped = time.perf_counter()
+    asyncio.run(drain(urls, setup.token, setup.hook_id, setup.channel_id))
+    phases["workers"]["drain_seconds"] = time.perf_counter() - stopped
     if FANOUT_CLIENTS:
         # town-square's hook: that channel's posts were checked before this phase
         a = Setup(urls[0], setup.token, setup.hook_id, setup.channel_id)
@@ -832,6 +840,31 @@ def workers_phase(
     for server in servers:
         server.stop()
     return phases
+
+
+async def drain(urls: list[str], token: str, hook_id: str, channel_id: str) -> None:
+    """Until each process has delivered a marker posted through the other: the bus keeps one
+    sender's order, so everything that sender published before it has been delivered too."""
+    import websockets
+
+    for writer, reader in ((0, 1), (1, 0)):
+        marker = f"drain {time.time_ns()}"
+        ws_url = urls[reader].replace("http://", "ws://") + "/api/v4/websocket"
+        headers = {"Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + 120
+        async with websockets.connect(ws_url, additional_headers=headers, max_queue=None) as ws:
+            await ws.recv()  # hello
+            async with httpx.AsyncClient() as client:
+                response = await client.post(
+                    f"{urls[writer]}/hooks/{hook_id}", json={"text": marker}
+                )
+                assert response.status_code == 200
+            while time.monotonic() < deadline:
+                message = json.loads(await ws.recv())
+                if message.get("event") == "posted":
+                    post = json.loads(message["data"]["post"])
+                    if post["channel_id"] == channel_id and post["message"] == marker:
+                        break
 
 
 def workers_hook(url: str, token: str) -> tuple[str, str]:
@@ -861,7 +894,8 @@ def report_workers(result: dict[str, Any], one: Load) -> list[str]:
         f"servers {two['server_cpu_pct']:.0f}% + wrks {two['generator_cpu_pct']:.0f}% of {cores * 100}% CPU "
         f"(one process: wrk {one.generator_cpu_pct:.0f}%)",
         f"          per process (each on its core, its wrk pinned to the other core, {CONNECTIONS // 2} connections): {each}; "
-        f"idle CPU before the load A {two['idle_cpu_pct'][0]:.1f}%, B {two['idle_cpu_pct'][1]:.1f}%",
+        f"idle CPU before the load A {two['idle_cpu_pct'][0]:.1f}%, B {two['idle_cpu_pct'][1]:.1f}%; "
+        f"the load's events were still being delivered {two.get('drain_seconds', 0):.1f} s after wrk stopped",
         f"          stored {check.stored_messages} messages for {check.promised} 200s: lost {check.lost}, "
         f"duplicated {check.duplicated}, half {check.half_messages}",
     ]
