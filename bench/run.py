@@ -822,8 +822,9 @@ def workers_phase(
     # each process delivers the other's posts through Redis: how long after wrk stopped they
     # were still arriving (the backlog a process under load builds), before the fan-out starts
     stopped = time.perf_counter()
-    asyncio.run(drain(urls, setup.token, setup.hook_id, setup.channel_id))
+    closed = asyncio.run(drain(urls, setup.token, setup.hook_id, setup.channel_id))
     phases["workers"]["drain_seconds"] = time.perf_counter() - stopped
+    phases["workers"]["drain_closed"] = closed
     if FANOUT_CLIENTS:
         # town-square's hook: that channel's posts were checked before this phase
         a = Setup(urls[0], setup.token, setup.hook_id, setup.channel_id)
@@ -842,29 +843,39 @@ def workers_phase(
     return phases
 
 
-async def drain(urls: list[str], token: str, hook_id: str, channel_id: str) -> None:
+async def drain(urls: list[str], token: str, hook_id: str, channel_id: str) -> int:
     """Until each process has delivered a marker posted through the other: the bus keeps one
-    sender's order, so everything that sender published before it has been delivered too."""
+    sender's order, so everything that sender published before it has been delivered too.
+    Returns how many times a process closed the waiting socket (1013: its queue overflowed)."""
     import websockets
 
+    closed = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 120
     for writer, reader in ((0, 1), (1, 0)):
-        marker = f"drain {time.time_ns()}"
         ws_url = urls[reader].replace("http://", "ws://") + "/api/v4/websocket"
-        headers = {"Authorization": f"Bearer {token}"}
-        deadline = time.monotonic() + 120
-        async with websockets.connect(ws_url, additional_headers=headers, max_queue=None) as ws:
-            await ws.recv()  # hello
-            async with httpx.AsyncClient() as client:
-                response = await client.post(
-                    f"{urls[writer]}/hooks/{hook_id}", json={"text": marker}
-                )
-                assert response.status_code == 200
-            while time.monotonic() < deadline:
-                message = json.loads(await ws.recv())
-                if message.get("event") == "posted":
-                    post = json.loads(message["data"]["post"])
-                    if post["channel_id"] == channel_id and post["message"] == marker:
-                        break
+        arrived = False
+        while not arrived and time.monotonic() < deadline:
+            marker = f"drain {time.time_ns()}"
+            try:
+                async with websockets.connect(
+                    ws_url, additional_headers=headers, max_queue=None
+                ) as ws:
+                    await ws.recv()  # hello
+                    async with httpx.AsyncClient() as client:
+                        response = await client.post(
+                            f"{urls[writer]}/hooks/{hook_id}", json={"text": marker}
+                        )
+                        assert response.status_code == 200
+                    while not arrived:
+                        message = json.loads(await ws.recv())
+                        if message.get("event") == "posted":
+                            post = json.loads(message["data"]["post"])
+                            arrived = post["channel_id"] == channel_id and post["message"] == marker
+            except websockets.ConnectionClosed:
+                closed += 1
+                await asyncio.sleep(0.5)
+    return closed
 
 
 def workers_hook(url: str, token: str) -> tuple[str, str]:
@@ -895,7 +906,8 @@ def report_workers(result: dict[str, Any], one: Load) -> list[str]:
         f"(one process: wrk {one.generator_cpu_pct:.0f}%)",
         f"          per process (each on its core, its wrk pinned to the other core, {CONNECTIONS // 2} connections): {each}; "
         f"idle CPU before the load A {two['idle_cpu_pct'][0]:.1f}%, B {two['idle_cpu_pct'][1]:.1f}%; "
-        f"the load's events were still being delivered {two.get('drain_seconds', 0):.1f} s after wrk stopped",
+        f"the load's events were still being delivered {two.get('drain_seconds', 0):.1f} s after wrk stopped "
+        f"(a websocket waiting for them closed by the server {two.get('drain_closed', 0)} times)",
         f"          stored {check.stored_messages} messages for {check.promised} 200s: lost {check.lost}, "
         f"duplicated {check.duplicated}, half {check.half_messages}",
     ]
