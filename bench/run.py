@@ -25,9 +25,10 @@ core 1), each loaded by its own wrk (half the connections each, pinned to the ot
 core) on a hook of its own channel, after a 2-second warm-up of both. It reports both
 processes' throughput together and apart, server CPU per request (both processes' CPU over
 both's requests), the servers' and the load generators' CPU share, beside the one-process
-figures of the same run, and checks that phase's posts like the others. Then fan-out across
-processes: BENCH_FANOUT_CLIENTS websocket clients on B, posts through A's hook at
-BENCH_FANOUT_RATE/s (delivered through Redis), beside clients and posts both on A. On a
+figures of the same run, and checks that phase's posts like the others. Then, once each
+process has delivered the other's backlog of the load's events (how long that took is
+reported), fan-out across processes: BENCH_FANOUT_CLIENTS websocket clients on B, posts through
+A's hook at the rate clients and posts both on A reached just before (reported beside it). On a
 2-core machine the wrks share the cores with the servers: read the CPU per request (what a
 second process costs), not the throughput, as the figure that carries to bigger machines.
 """
