@@ -21,10 +21,14 @@ messages. Ends with one machine-readable RESULT line per database.
 BENCH_WORKERS=2 (PostgreSQL only; Redis at INBOUND_BENCH_REDIS_URL, default
 redis://127.0.0.1:6379/13) adds a phase after the one-process load: two `inbound serve`
 processes on the same database and Redis, on their own ports (one pinned to core 0, one to
-core 1), each loaded by its own wrk (unpinned, half the connections each) on a hook of its own
-channel. It reports both processes' throughput together, server CPU per request (both
-processes' CPU over both's requests) and the load generators' CPU share, beside the
-one-process figures of the same run, and checks that phase's posts like the others. On a
+core 1), each loaded by its own wrk (half the connections each, pinned to the other process's
+core) on a hook of its own channel, after a 2-second warm-up of both. It reports both
+processes' throughput together and apart, server CPU per request (both processes' CPU over
+both's requests), the servers' and the load generators' CPU share, beside the one-process
+figures of the same run, and checks that phase's posts like the others. Then, once each
+process has delivered the other's backlog of the load's events (how long that took is
+reported), fan-out across processes: BENCH_FANOUT_CLIENTS websocket clients on B, posts through
+A's hook at the rate clients and posts both on A reached just before (reported beside it). On a
 2-core machine the wrks share the cores with the servers: read the CPU per request (what a
 second process costs), not the throughput, as the figure that carries to bigger machines.
 """
@@ -601,13 +605,19 @@ def search_ms(setup: Setup, samples: int = 30) -> dict[str, float]:
     return medians
 
 
-async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[str, float]:
-    """``clients`` websocket clients on the channel; posts sent at ``rate``/s for ``seconds``."""
+async def fanout(
+    setup: Setup, clients: int, rate: int, seconds: int, *, ws_base: str | None = None
+) -> dict[str, float]:
+    """``clients`` websocket clients on the channel; posts sent at ``rate``/s for ``seconds``
+    through the hook at ``setup.url``. ``ws_base`` connects the clients to another process
+    instead (BENCH_WORKERS=2: written on one process, delivered by the other through Redis).
+    Latency is from the post's create_at (the writing process's clock, same machine) to receipt."""
     import websockets
 
-    ws_url = setup.url.replace("http://", "ws://") + "/api/v4/websocket"
+    ws_url = (ws_base or setup.url).replace("http://", "ws://") + "/api/v4/websocket"
     latencies: list[float] = []
     received: dict[int, int] = {}
+    seen: dict[int, set[str]] = {}
     connected = []
     for index in range(clients):
         ws = await websockets.connect(
@@ -616,6 +626,7 @@ async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[st
         await ws.recv()  # hello
         connected.append(ws)
         received[index] = 0
+        seen[index] = set()
 
     async def listen(index: int, ws: Any) -> None:
         async for raw in ws:
@@ -623,11 +634,16 @@ async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[st
             message = json.loads(raw)
             if message.get("event") == "posted":
                 post = json.loads(message["data"]["post"])
+                if post["channel_id"] != setup.channel_id:
+                    continue  # another channel of the user's (BENCH_WORKERS=2: the load's)
                 latencies.append(now - post["create_at"])
                 received[index] += 1
+                seen[index].add(post["id"])
 
     listeners = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(connected)]
     sent = 0
+    cpu_start = time.process_time()  # this process's CPU: the clients' share of the machine
+    wall_start = time.perf_counter()
     async with httpx.AsyncClient(base_url=setup.url) as client:
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
@@ -641,6 +657,11 @@ async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[st
             await asyncio.sleep(0.002)
         elapsed = time.perf_counter() - start
     await asyncio.sleep(2)
+    for _ in range(140):  # stragglers: wait for them, up to 28 s more
+        if min(received.values()) >= sent:
+            break
+        await asyncio.sleep(0.2)
+    client_cpu_pct = (time.process_time() - cpu_start) / (time.perf_counter() - wall_start) * 100
     for task in listeners:
         task.cancel()
     for ws in connected:
@@ -652,6 +673,9 @@ async def fanout(setup: Setup, clients: int, rate: int, seconds: int) -> dict[st
         "ingest_rps": sent / elapsed,
         "all_received": float(all(n == sent for n in received.values())),
         "min_received": min(received.values()),
+        "max_received": max(received.values()),
+        "client_cpu_pct": client_cpu_pct,
+        "duplicated": sum(n - len(seen[i]) for i, n in received.items()),
         "p50_ms": latencies[len(latencies) // 2] if latencies else 0.0,
         "p99_ms": latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
     }
@@ -733,53 +757,126 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
 def workers_phase(
     database_url: str, setup: Setup, db: Db, work: Path, script: Path
 ) -> dict[str, Any]:
-    """BENCH_WORKERS=2: two processes on one database and Redis, each under its own wrk."""
+    """BENCH_WORKERS=2: two processes on one database and Redis, each under its own wrk, then
+    fan-out across them (clients on B, posts through A) beside fan-out on one of them."""
     env = {"INBOUND_REDIS_URL": REDIS_URL}
     ports = [free_port(), free_port()]
     servers = [
         start_inbound(database_url, port, work / f"server-worker{core}.log", core=core, env=env)
         for core, port in enumerate(ports)
     ]
-    channel_id, hook_id = workers_hook(f"http://127.0.0.1:{ports[0]}", setup.token)
-    loads: list[Load] = []
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    channel_id, hook_id = workers_hook(urls[0], setup.token)
 
-    def load(index: int) -> None:
-        url = f"http://127.0.0.1:{ports[index]}/hooks/{hook_id}"
-        loads.append(
-            run_wrk(
-                url,
+    def both(seconds: int) -> list[Load]:
+        """One wrk per process, half the connections each, each pinned to the other process's
+        core: every core runs one server and one wrk, as one-process runs one of each."""
+        loads: list[Load | None] = [None, None]
+
+        def load(index: int) -> None:
+            loads[index] = run_wrk(
+                f"{urls[index]}/hooks/{hook_id}",
                 work / "payloads",
-                SECONDS,
+                seconds,
                 servers[index],
                 script,
                 connections=CONNECTIONS // 2,
-                core=None,
+                core=1 - index,
             )
-        )
 
-    threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [one for one in loads if one is not None]
+
+    warm = both(2)  # warm-up for both processes, as for the one-process load
+    asyncio.run(drain(urls, setup.token, setup.hook_id, setup.channel_id))
+    idle_before = [server.cpu_seconds() for server in servers]
+    time.sleep(2)  # what the two cost doing nothing (pollers, heartbeats, Redis)
+    idle = [
+        (server.cpu_seconds() - b) / 2 * 100 for server, b in zip(servers, idle_before, strict=True)
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    loads = both(SECONDS)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    for server in servers:
-        server.stop()
     generator = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     seconds = max(one.seconds for one in loads)
     requests = sum(one.requests for one in loads)
     cpu_us = sum(one.server_cpu_us * one.requests for one in loads) / max(requests, 1)
-    return {
+    server_cpu = sum(one.server_cpu_us * one.requests for one in loads) / 1e6
+    check = verify(db, channel_id, sum(one.ok for one in loads + warm))
+    phases: dict[str, Any] = {
         "workers": {
             "rps": sum(one.rps for one in loads),
+            "per_process": [(one.rps, one.server_cpu_us, one.p99_ms) for one in loads],
             "p99_ms": max(one.p99_ms for one in loads),
             "errors": sum(one.errors for one in loads),
             "server_cpu_us": cpu_us,
+            "server_cpu_pct": server_cpu / seconds * 100 if seconds else 0.0,
+            "idle_cpu_pct": idle,
             "generator_cpu_pct": generator / seconds * 100 if seconds else 0.0,
         },
-        "workers_check": verify(db, channel_id, sum(one.ok for one in loads)),
+        "workers_check": check,
     }
+    # each process delivers the other's posts through Redis: how long after wrk stopped they
+    # were still arriving (the backlog a process under load builds), before the fan-out starts
+    stopped = time.perf_counter()
+    closed = asyncio.run(drain(urls, setup.token, setup.hook_id, setup.channel_id))
+    phases["workers"]["drain_seconds"] = time.perf_counter() - stopped
+    phases["workers"]["drain_closed"] = closed
+    if FANOUT_CLIENTS:
+        # town-square's hook: that channel's posts were checked before this phase
+        a = Setup(urls[0], setup.token, setup.hook_id, setup.channel_id)
+        fan_seconds = max(SECONDS // 2, 5)
+        phases["workers_fanout_same"] = asyncio.run(
+            fanout(a, FANOUT_CLIENTS, FANOUT_RATE, fan_seconds)
+        )
+        # at the rate the one-process run reached (posting waits for each 200, so a process
+        # busy delivering slows its own ingest): the same work, only across processes
+        rate = max(1, min(FANOUT_RATE, round(phases["workers_fanout_same"]["ingest_rps"])))
+        phases["workers_fanout_cross"] = asyncio.run(
+            fanout(a, FANOUT_CLIENTS, rate, fan_seconds, ws_base=urls[1])
+        )
+    for server in servers:
+        server.stop()
+    return phases
+
+
+async def drain(urls: list[str], token: str, hook_id: str, channel_id: str) -> int:
+    """Until each process has delivered a marker posted through the other: the bus keeps one
+    sender's order, so everything that sender published before it has been delivered too.
+    Returns how many times a process closed the waiting socket (1013: its queue overflowed)."""
+    import websockets
+
+    closed = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 120
+    for writer, reader in ((0, 1), (1, 0)):
+        ws_url = urls[reader].replace("http://", "ws://") + "/api/v4/websocket"
+        arrived = False
+        while not arrived and time.monotonic() < deadline:
+            marker = f"drain {time.time_ns()}"
+            try:
+                async with websockets.connect(
+                    ws_url, additional_headers=headers, max_queue=None
+                ) as ws:
+                    await ws.recv()  # hello
+                    async with httpx.AsyncClient() as client:
+                        response = await client.post(
+                            f"{urls[writer]}/hooks/{hook_id}", json={"text": marker}
+                        )
+                        assert response.status_code == 200
+                    while not arrived:
+                        message = json.loads(await ws.recv())
+                        if message.get("event") == "posted":
+                            post = json.loads(message["data"]["post"])
+                            arrived = post["channel_id"] == channel_id and post["message"] == marker
+            except websockets.ConnectionClosed:
+                closed += 1
+                await asyncio.sleep(0.5)
+    return closed
 
 
 def workers_hook(url: str, token: str) -> tuple[str, str]:
@@ -798,13 +895,37 @@ def workers_hook(url: str, token: str) -> tuple[str, str]:
 
 def report_workers(result: dict[str, Any], one: Load) -> list[str]:
     two, check = result["workers"], result["workers_check"]
-    return [
+    cores = os.cpu_count() or 1
+    each = "; ".join(
+        f"{name} {rps:.0f} req/s {cpu:.1f} µs/req p99 {p99:.2f} ms"
+        for name, (rps, cpu, p99) in zip("AB", two["per_process"], strict=False)
+    )
+    lines = [
         f"workers=2 {two['rps']:9.0f} req/s ({two['rps'] / one.rps:.2f}x one process)  p99 {two['p99_ms']:6.2f} ms  "
         f"errors {two['errors']}  server CPU {two['server_cpu_us']:6.1f} µs/req (one process {one.server_cpu_us:.1f})  "
-        f"wrk CPU {two['generator_cpu_pct']:4.0f}% (two wrks, unpinned)",
+        f"servers {two['server_cpu_pct']:.0f}% + wrks {two['generator_cpu_pct']:.0f}% of {cores * 100}% CPU "
+        f"(one process: wrk {one.generator_cpu_pct:.0f}%)",
+        f"          per process (each on its core, its wrk pinned to the other core, {CONNECTIONS // 2} connections): {each}; "
+        f"idle CPU before the load A {two['idle_cpu_pct'][0]:.1f}%, B {two['idle_cpu_pct'][1]:.1f}%; "
+        f"the load's events were still being delivered {two.get('drain_seconds', 0):.1f} s after wrk stopped "
+        f"(a websocket waiting for them closed by the server {two.get('drain_closed', 0)} times)",
         f"          stored {check.stored_messages} messages for {check.promised} 200s: lost {check.lost}, "
         f"duplicated {check.duplicated}, half {check.half_messages}",
     ]
+    for key, where in (
+        ("workers_fanout_same", "clients and posts on process A"),
+        ("workers_fanout_cross", "posts through A, clients on B"),
+    ):
+        if key in result:
+            f = result[key]
+            lines.append(
+                f"fan-out 2 {f['clients']} clients, {f['sent']} posts at {f['ingest_rps']:.0f}/s, {where}: "
+                f"every client got every post: {'yes' if f['all_received'] else 'NO'} (per client min "
+                f"{f['min_received']}, max {f['max_received']}, duplicated {f['duplicated']}); "
+                f"delivery p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms; the clients' own CPU "
+                f"{f['client_cpu_pct']:.0f}%"
+            )
+    return lines
 
 
 def senders_phase(setup: Setup, db: Db, work: Path, server: Proc) -> dict[str, Any]:
@@ -1009,6 +1130,20 @@ def report(result: dict[str, Any]) -> str:
             else ""
         )
         + (
+            f" workers2_rps={result['workers']['rps']:.0f}"
+            f" workers2_cpu_us={result['workers']['server_cpu_us']:.1f}"
+            f" workers2_lost={result['workers_check'].lost}"
+            f" workers2_duplicated={result['workers_check'].duplicated}"
+            if "workers" in result
+            else ""
+        )
+        + (
+            f" fanout_cross_p99_ms={result['workers_fanout_cross']['p99_ms']:.1f}"
+            f" fanout_cross_all={result['workers_fanout_cross']['all_received']:.0f}"
+            if "workers_fanout_cross" in result
+            else ""
+        )
+        + (
             f" senders_rps={result['senders'].rps:.0f}"
             f" senders_cpu_us={result['senders'].server_cpu_us:.1f}"
             if "senders" in result
@@ -1042,6 +1177,13 @@ def main() -> int:
             two = result.get("workers_check")
             if two and (two.lost or two.duplicated or two.half_messages):
                 print(f"FAILED: {label}: the two-process phase: {two}", file=sys.stderr)
+                failed = True
+            cross = result.get("workers_fanout_cross")
+            if cross and not cross["all_received"]:
+                print(
+                    f"FAILED: {label}: fan-out across processes lost posts: {cross}",
+                    file=sys.stderr,
+                )
                 failed = True
             senders = result.get("senders_check")
             if senders and (senders["lost"] or senders["half"] or result["senders"].errors):
