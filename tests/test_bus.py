@@ -88,7 +88,13 @@ def test_a_silent_redis_that_comes_back_drops_the_caches_too() -> None:
         def __init__(self) -> None:
             self.fail = True
 
-        async def publish(self, channel: str, data: bytes) -> None:
+        def pipeline(self, transaction: bool) -> Flaky:
+            return self
+
+        def publish(self, channel: str, data: bytes) -> None:
+            return None
+
+        async def execute(self) -> None:
             if self.fail:
                 raise ConnectionError("Redis went silent")
 
@@ -98,11 +104,11 @@ def test_a_silent_redis_that_comes_back_drops_the_caches_too() -> None:
         bus.on_reconnect.append(lambda: calls.append("reconnected"))
         bus._client = Flaky()  # a client that fails, then works
         bus._subscribed = True  # the subscription never broke
-        assert await bus._publish("t", b"x") is False
+        assert await bus._publish([("t", b"x", None)]) is False
         assert bus.status == "UNAVAILABLE"
         bus._client.fail = False
-        assert await bus._publish("t", b"y") is True
-        assert await bus._publish("t", b"z") is True
+        assert await bus._publish([("t", b"y", None)]) is True
+        assert await bus._publish([("t", b"z", None)]) is True
         return calls
 
     assert asyncio.run(scenario()) == ["reconnected"]

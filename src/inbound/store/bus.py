@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 PREFIX = "inbound:"
 PUBLISH_TIMEOUT_SECONDS = 1.0
 MAX_QUEUED = 10_000
+MAX_PIPELINE = 256  # messages sent in one round trip
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 
 Handler = Callable[[bytes], None]
@@ -145,25 +146,30 @@ class RedisBus:
             self.dropped += 1
 
     async def _send(self) -> None:
+        """Send what is queued, in order: everything waiting goes in one pipeline (one round
+        trip for a burst of events rather than one each)."""
         assert self._queue is not None
         while True:
-            topic, data, done = await self._queue.get()
-            sent = await self._publish(topic, data)
-            if done is not None and not done.done():
-                done.set_result(sent)
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_PIPELINE and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            sent = await self._publish(batch)
+            for _topic, _data, done in batch:
+                if done is not None and not done.done():
+                    done.set_result(sent)
 
-    async def _publish(self, topic: str, data: bytes) -> bool:
+    async def _publish(self, batch: list[tuple[str, bytes, asyncio.Future[bool] | None]]) -> bool:
         try:
-            await asyncio.wait_for(
-                self._client.publish(self.prefix + topic, self._stamp + data),
-                PUBLISH_TIMEOUT_SECONDS,
-            )
+            pipeline = self._client.pipeline(transaction=False)
+            for topic, data, _done in batch:
+                pipeline.publish(self.prefix + topic, self._stamp + data)
+            await asyncio.wait_for(pipeline.execute(), PUBLISH_TIMEOUT_SECONDS)
         except Exception as error:  # Redis away: best effort, PostgreSQL is the record
             if self._publish_ok:
                 log.warning("Redis publish failed (%s): events are local until it is back", error)
             self._publish_ok = False
             self._lost = True
-            self.dropped += 1
+            self.dropped += len(batch)
             return False
         self._publish_ok = True
         if self._lost and self._subscribed:  # Redis went silent and came back without the
