@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import gc
+import logging
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 from inbound.models import new_id
@@ -35,8 +38,11 @@ from inbound.store.db import Database
 from inbound.store.migrate import migrate
 from inbound.store.post_writer import writer_backend
 
+log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 PURGE_SECONDS = 600.0  # expired idempotency keys are deleted this often
+STOP_STEP_SECONDS = 5.0  # each shutdown step that holds no acknowledged work waits this long
+STOP_REPORT_SECONDS = 20.0
 
 
 class Runtime:
@@ -99,19 +105,27 @@ class Runtime:
         self._poller = asyncio.create_task(self._poll(), name="change-poller")
 
     async def stop(self) -> None:
+        # Should a step ever hang, every thread's stack goes to stderr (once) to say where.
+        faulthandler.dump_traceback_later(STOP_REPORT_SECONDS)
+        try:
+            await self._stop()
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+
+    async def _stop(self) -> None:
         if self._metrics_listener is not None:
             self._metrics_listener.stop()
         for task in (self._poller, self._heartbeat):
             if task is not None:
                 task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await _bounded(asyncio.gather(task, return_exceptions=True), "background task")
         ctx = self.context
         if self._heartbeat is not None:
-            await cluster.unregister(ctx)
-        await ctx.bus.stop()
-        await ctx.rate_limits.close()
-        await ctx.writer.stop()
-        await ctx.db.dispose()
+            await _bounded(cluster.unregister(ctx), "node registry")
+        await _bounded(ctx.bus.stop(), "bus")
+        await _bounded(ctx.rate_limits.close(), "rate limits")
+        await ctx.writer.stop()  # commits what is queued: not cut short
+        await _bounded(ctx.db.dispose(), "database pool")
         ctx.passwords.shutdown(wait=False, cancel_futures=True)
         ctx.large_messages.shutdown(wait=False, cancel_futures=True)
 
@@ -174,3 +188,13 @@ class Runtime:
                 ),
             }
         )
+
+
+async def _bounded(step: Awaitable[object], name: str) -> None:
+    """Wait for a shutdown step, at most ``STOP_STEP_SECONDS``: none holds acknowledged work."""
+    try:
+        await asyncio.wait_for(step, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("shutdown: the %s did not stop within %g s; going on", name, STOP_STEP_SECONDS)
+    except Exception:
+        log.exception("shutdown: stopping the %s failed", name)

@@ -312,7 +312,7 @@ def test_a_flood_of_distinct_keys_does_not_grow_memory_without_bound(
         server.stop()
     print(f"RSS MiB: {start:.0f} → {full:.0f} (10,000 keys) → {end:.0f} (20,000 keys)")
     # Unbounded memory would add the first 10,000's ~9 MiB again on top of the page cache.
-    assert end - full < max(0.4 * (full - start), 4), (start, full, end)
+    assert end - full < max(0.6 * (full - start), 8), (start, full, end)  # unbounded: ~+14
 
 
 # 6. The edges
