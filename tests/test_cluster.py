@@ -457,3 +457,23 @@ def _until_closed(ws: Any, seconds: float = 5.0) -> None:
         while True:
             ws.recv(timeout=max(0.01, deadline - time.monotonic()))
             assert time.monotonic() < deadline, "the websocket stayed open"
+
+
+def test_sqlite_registers_nothing_and_beats_no_heart(tmp_path: Path) -> None:
+    """SQLite is one process: no node row, and no write transaction every few seconds that
+    would take SQLite's one write lock (and hold a shutdown on a locked database)."""
+
+    async def scenario() -> int:
+        runtime = Runtime(Settings(database_url=f"sqlite:///{tmp_path / 'one.db'}"))
+        await runtime.start(serving=False)
+        try:
+            await cluster.register(runtime.context)
+            await asyncio.wait_for(cluster.keep_registered(runtime.context), 1)
+            async with runtime.context.db.connect() as conn:
+                return int(
+                    (await conn.execute(text("SELECT count(*) FROM cluster_nodes"))).scalar_one()
+                )
+        finally:
+            await runtime.stop()
+
+    assert run_async(scenario) == 0

@@ -154,7 +154,10 @@ def _this_node(ctx: Context, now: int) -> Node:
 
 async def keep_registered(ctx: Context) -> None:
     """The heartbeat: ``seen_at`` every ``HEARTBEAT_SECONDS`` while the process serves (the row
-    comes back should it have gone, e.g. the database restored from a backup)."""
+    comes back should it have gone, e.g. the database restored from a backup). Nothing on
+    SQLite: one process, nothing registered (and no write transaction every few seconds)."""
+    if ctx.db.is_sqlite:
+        return
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         with contextlib.suppress(Exception):  # the database away: the next beat tries again
