@@ -105,12 +105,13 @@ class Runtime:
         self._poller = asyncio.create_task(self._poll(), name="change-poller")
 
     async def stop(self) -> None:
-        # Should a step ever hang, every thread's stack goes to stderr (once) to say where.
-        faulthandler.dump_traceback_later(STOP_REPORT_SECONDS)
+        # Should a step ever hang, every thread's stack goes to the process's stderr (once).
+        watching = _watch_for_a_hang()
         try:
             await self._stop()
         finally:
-            faulthandler.cancel_dump_traceback_later()
+            if watching:
+                faulthandler.cancel_dump_traceback_later()
 
     async def _stop(self) -> None:
         if self._metrics_listener is not None:
@@ -188,6 +189,15 @@ class Runtime:
                 ),
             }
         )
+
+
+def _watch_for_a_hang() -> bool:
+    """Arm faulthandler on file descriptor 2 (``sys.stderr`` may be a test runner's buffer)."""
+    try:
+        faulthandler.dump_traceback_later(STOP_REPORT_SECONDS, file=2)
+    except (AttributeError, OSError, RuntimeError, ValueError):  # no real stderr: no report
+        return False
+    return True
 
 
 async def _bounded(step: Awaitable[object], name: str) -> None:
