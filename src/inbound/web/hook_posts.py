@@ -14,7 +14,7 @@ from functools import partial
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from inbound.errors import AppError, MethodNotAllowedError
+from inbound.errors import MethodNotAllowedError
 from inbound.models import Post
 from inbound.services import hook_posts
 from inbound.web.hooks import (
@@ -24,7 +24,6 @@ from inbound.web.hooks import (
     ClientGoneError,
     HookEndpoint,
     _send,
-    _send_error,
     wants_wait,
 )
 from inbound.webhooks.edit import decode_edit
@@ -48,13 +47,8 @@ class HookPostEndpoint(HookEndpoint):
             post = await self._serve(scope, receive_)
         except ClientGoneError:
             return 0, ""
-        except AppError as error:
-            await _send_error(send, error, request_id, self._version())
-            return error.status, error.error_id
         except Exception as error:
-            failure = self.runtime.failures.classify(error, request_id)
-            await _send_error(send, failure, request_id, self._version())
-            return failure.status, failure.error_id
+            return await self._send_failure(send, error, request_id)
         await self._answer(send, scope, post, request_id)
         return 200, ""
 

@@ -99,13 +99,8 @@ class HookEndpoint:
             receipt = await self.deadlines.run(work, seconds=self._deadline())
         except ClientGoneError:
             return 0, ""
-        except AppError as error:
-            await _send_error(send, error, request_id, self._version())
-            return error.status, error.error_id
         except Exception as error:
-            failure = self.runtime.failures.classify(error, request_id)
-            await _send_error(send, failure, request_id, self._version())
-            return failure.status, failure.error_id
+            return await self._send_failure(send, error, request_id)
         if self.stamp.config is not self.ctx.config:
             self._restamp()
         if receipt.replayed or (query and wants_wait(query)):
@@ -115,6 +110,16 @@ class HookEndpoint:
         await send({"type": "http.response.start", "status": 200, "headers": answer})
         await send({"type": "http.response.body", "body": b"ok"})
         return 200, ""
+
+    async def _send_failure(self, send: Send, error: Exception, request_id: str) -> tuple[int, str]:
+        """Answer ``error``: its own status and id, or (a bug) the classified failure."""
+        failure = (
+            error
+            if isinstance(error, AppError)
+            else self.runtime.failures.classify(error, request_id)
+        )
+        await _send_error(send, failure, request_id, self._version())
+        return failure.status, failure.error_id
 
     async def _send_receipt(
         self, send: Send, receipt: Receipt, request_id: str, query: bytes
