@@ -194,7 +194,8 @@ def test_a_hook_keeps_answering_while_one_process_is_killed(cluster: Cluster) ->
 
 async def _load_while_killing(cluster: Cluster) -> list[str]:
     """Four senders through nginx for 3 s; one process is SIGKILLed after 1 s. Returns the
-    texts answered 200 (a request in flight on the killed process may get 502: not acked)."""
+    texts answered 200 (a request in flight on the killed process may get 502, or a cut
+    connection when the process died mid-answer: neither is acked)."""
     acked: list[str] = []
     statuses: Counter[int] = Counter()
     stop = time.monotonic() + 3
@@ -206,7 +207,11 @@ async def _load_while_killing(cluster: Cluster) -> list[str]:
                 if time.monotonic() > stop:
                     return
                 text = f"{PREFIX}{number}-{i}"
-                answer = await client.post(f"/hooks/{cluster.key}", json={"text": text})
+                try:
+                    answer = await client.post(f"/hooks/{cluster.key}", json={"text": text})
+                except httpx.RemoteProtocolError:  # killed between the answer's head and body:
+                    statuses[0] += 1  # nginx cuts the connection; no answer, nothing acked
+                    continue
                 statuses[answer.status_code] += 1
                 if answer.status_code == 200:
                     acked.append(text)
@@ -217,5 +222,5 @@ async def _load_while_killing(cluster: Cluster) -> list[str]:
 
     await asyncio.gather(kill(), *(sender(n) for n in range(4)))
     assert len(acked) > 20, statuses
-    assert set(statuses) <= {200, 502}, statuses
+    assert set(statuses) <= {200, 502, 0}, statuses
     return acked
