@@ -238,7 +238,7 @@ def test_the_hook_list_counts_the_last_24_hours(api: Api, hook: dict[str, Any]) 
     flush(api)
     listed = api.get(BASE, params={"team_id": api.team["id"], "include_delivery_counts": "true"})
     (shown,) = [h for h in listed.json() if h["id"] == hook["id"]]
-    assert shown["deliveries_24h"] == {"posted": 3, "failed": 1, "ignored": 0}
+    assert shown["deliveries_24h"] == {"succeeded": 3, "failed": 1, "ignored": 0}
     assert shown["last_used_at"] > 0
     plain = api.get(BASE, params={"team_id": api.team["id"]}).json()
     assert "deliveries_24h" not in plain[0]

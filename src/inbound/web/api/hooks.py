@@ -43,7 +43,12 @@ async def list_hooks(
     if include_delivery_counts:  # the web app's hook list: requests of the last 24 hours
         counts = await deliveries.counts_24h(ctx, found.hooks)
         for hook, shown in zip(found.hooks, listed, strict=True):
-            shown["deliveries_24h"] = counts[hook.id]._asdict()
+            n = counts[hook.id]
+            shown["deliveries_24h"] = {
+                "succeeded": n.posted,
+                "failed": n.failed,
+                "ignored": n.ignored,
+            }
     if found.total_count is None:
         return json_response(listed)
     return json_response({"incoming_webhooks": listed, "total_count": found.total_count})
