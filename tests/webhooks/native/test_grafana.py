@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from typing import Any
 
 import orjson
@@ -204,6 +205,29 @@ def test_a_randomly_mutated_sample_posts_is_ignored_or_is_refused(
         path = data.draw(st.sampled_from(options))
         payload = mutated(payload, path, data.draw(st.just(DELETE) | JSON | st.sampled_from(WRONG)))
     outcome(source, payload)
+
+
+def test_a_huge_notification_is_cut_and_read_in_linear_time() -> None:
+    values = {f"V{i}": i for i in range(100_000)}
+    alert = {
+        **SAMPLES["firing_values_image"]["alerts"][0],
+        "values": values,
+        "valueString": "",
+        "silenceURL": "https://x/" + "s" * 1_000_000,
+        "imageURL": "https://x/" + "i" * 1_000,
+    }
+    payload = {**SAMPLES["firing_values_image"], "alerts": [alert] * 5_000}
+    started = time.perf_counter()
+    message = source.translate("firing", payload)
+    elapsed = time.perf_counter() - started
+    assert message is not None
+    assert len(orjson.dumps(message)) < 100_000
+    assert elapsed < 1.0, elapsed
+    attachment = message["attachments"][0]
+    assert "Values: V0=0, V1=1, " in attachment["text"] and "V12=" not in attachment["text"]
+    assert "[Silence]" not in attachment["text"]  # a link past 2,000 characters is not shown
+    assert attachment["text"].endswith("…and 4980 more alerts.")
+    through_pipeline(message)
 
 
 def test_labels_annotations_and_values_ping_nobody() -> None:

@@ -7,9 +7,9 @@ Alertmanager sends one JSON body per notification of an alert group: ``status`` 
 The post is ``alert_group.post``'s; its title links to Alertmanager's alert list for the
 receiver, as Alertmanager's own Slack template does.
 
-The event is the body's ``status``. A body of another version (Alertmanager has sent "4" since
-0.6; Grafana's contact point sends "1") is not handled: answered 200, nothing posted, recorded as
-ignored, since the tool would only retry it.
+The event is the body's ``status``. A body of another version (Grafana's contact point, pointed
+at this URL, sends "1") is not handled: answered 200, nothing posted, recorded as ignored, since
+the tool would only retry it.
 
 Signing: Alertmanager has no request signature, but its ``http_config`` can send
 ``Authorization: Bearer <credentials>``. A hook with a signing secret requires exactly that, with

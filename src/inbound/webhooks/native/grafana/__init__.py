@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from itertools import islice
 from typing import Any
 
 from inbound.webhooks.native import Headers, PayloadError
@@ -107,7 +108,7 @@ def extras(alert: dict[str, Any]) -> tuple[list[tuple[str, Any]], str]:
     values = text(alert.get("valueString"))
     pairs = alert.get("values")
     if not values and isinstance(pairs, dict):
-        first = list(pairs.items())[:MAX_LABELS]
+        first = islice(pairs.items(), MAX_LABELS)
         values = ", ".join(f"{name}={text(value)}" for name, value in first)
     return found, values
 
