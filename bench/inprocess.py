@@ -6,7 +6,8 @@
 
 Sets up a server on a fresh database (through the real HTTP API, like bench/run.py),
 then calls the raw ASGI hook endpoint directly with the same payload mix, 64 requests in
-flight, and prints process CPU per request three ways:
+flight, and prints process CPU per request three ways (INBOUND_HOOK_HISTORY=0: without the
+delivery history):
 
 - full: decode → rules → translation → posts → group commit (SQLite with synchronous=FULL,
   or PostgreSQL);
@@ -45,7 +46,8 @@ IN_FLIGHT = 64
 
 
 async def drive(url: str, hook_id: str, bodies: list[bytes], requests: int, mode: str) -> float:
-    runtime = Runtime(Settings(database_url=url))
+    history = int(os.environ.get("INBOUND_HOOK_HISTORY", "1"))  # 0: no delivery history
+    runtime = Runtime(Settings(database_url=url, hook_history=history))
     await runtime.start()
     if mode != "full":
 

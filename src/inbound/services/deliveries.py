@@ -12,12 +12,11 @@ from __future__ import annotations
 import time
 from functools import partial
 
-import orjson
-
 from inbound.errors import AppError, BadRequestError, NotFoundError
 from inbound.models import IncomingHook, User, is_valid_id
 from inbound.services import delivery_log
 from inbound.services.context import Context
+from inbound.services.delivery_log import parse_headers
 from inbound.services.hooks import check_enabled, get_hook
 from inbound.services.idempotency import Receipt
 from inbound.services.receive import receive
@@ -25,7 +24,7 @@ from inbound.store import deliveries as store
 from inbound.store.deliveries import Counts, Delivery
 from inbound.webhooks import native
 
-__all__ = ["Counts", "Delivery", "counts_24h", "list_deliveries", "replay"]
+__all__ = ["Counts", "Delivery", "counts_24h", "list_deliveries", "parse_headers", "replay"]
 LARGE_BODY_BYTES = 32 * 1024
 MAX_PER_PAGE = 200
 STATUSES = {"": "", "failed": "failed", "ignored": "ignored", "posted": "posted"}
@@ -126,15 +125,9 @@ async def replay(
 
 def _headers(stored: str) -> dict[bytes, bytes]:
     """The stored headers (masked ones stay ``***``: a replay is not signed)."""
-    try:
-        value = orjson.loads(stored)
-    except orjson.JSONDecodeError:
-        return {}
-    if not isinstance(value, dict):
-        return {}
     return {
-        str(k).encode("latin-1", "replace"): str(v).encode("latin-1", "replace")
-        for k, v in value.items()
+        name.encode("latin-1"): value.encode("latin-1")
+        for name, value in delivery_log.parse_headers(stored).items()
     }
 
 

@@ -26,8 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from inbound.models import DeliveryDraft, now_ms
 from inbound.store import deliveries as store
 from inbound.store.db import Database
@@ -43,7 +41,7 @@ HOUR_MS = 3600 * 1000
 COUNTS_KEPT_MS = 25 * HOUR_MS
 MAX_HEADERS = 64
 MAX_HEADER_VALUE = 1024
-MASK = "***"
+MASK = b"***"
 _SECRET_WORDS = ("auth", "cookie", "signature", "token", "secret", "password", "api-key", "apikey")
 _SKIPPED = frozenset({b"content-length", b"connection", b"transfer-encoding", b"keep-alive"})
 _secret_names: dict[bytes, bool] = {}
@@ -60,18 +58,25 @@ def is_secret(name: bytes) -> bool:
     return known
 
 
-def headers_json(headers: Iterable[tuple[bytes, bytes]]) -> str:
-    """The request's headers as a JSON object, secrets masked, bounded in count and size."""
-    kept: dict[str, str] = {}
-    for name, value in headers:
-        if len(kept) >= MAX_HEADERS:
-            break
-        if name in _SKIPPED:
-            continue
-        key = name.decode("latin-1")
-        text = MASK if is_secret(name) else value[:MAX_HEADER_VALUE].decode("latin-1")
-        kept[key] = f"{kept[key]}, {text}" if key in kept else text
-    return orjson.dumps(kept).decode()
+def headers_text(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The request's headers as ``name: value`` lines, secrets masked, bounded in count and
+    size (HTTP allows no line break inside a name or value). ``parse_headers`` reads them back.
+    Plain bytes work: this runs for every request."""
+    kept = [
+        name + b": " + (MASK if is_secret(name) else value[:MAX_HEADER_VALUE])
+        for name, value in headers
+        if name not in _SKIPPED
+    ]
+    return b"\n".join(kept[:MAX_HEADERS]).decode("latin-1")
+
+
+def parse_headers(text: str) -> dict[str, str]:
+    """``headers_text`` as an object; a header sent twice has its values joined by ", "."""
+    parsed: dict[str, str] = {}
+    for line in text.split("\n") if text else ():
+        name, _, value = line.partition(": ")
+        parsed[name] = f"{parsed[name]}, {value}" if name in parsed else value
+    return parsed
 
 
 def draft(
@@ -93,7 +98,7 @@ def draft(
         size=len(body),
         body=body[:BODY_BYTES],
         body_truncated=len(body) > BODY_BYTES,
-        headers=headers_json(headers),
+        headers=headers_text(headers),
         query=query[:2048].decode("latin-1"),
         source=source,
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from inbound.models import (
     Channel,
     ChannelMember,
@@ -17,7 +15,7 @@ from inbound.models import (
     TeamMember,
     User,
 )
-from inbound.services.deliveries import Delivery
+from inbound.services.deliveries import Delivery, parse_headers
 from inbound.services.posts import PostList
 from inbound.services.search import SearchResults
 from inbound.services.teams import TeamUnread
@@ -241,10 +239,6 @@ def hook_json(hook: IncomingHook) -> dict[str, Any]:
 def delivery_json(delivery: Delivery) -> dict[str, Any]:
     """One request in a hook's history (senders.md §6): the body as text (invalid UTF-8 as
     U+FFFD), the headers as they were kept (secrets already masked)."""
-    try:
-        headers = orjson.loads(delivery.headers) if delivery.headers else {}
-    except orjson.JSONDecodeError:
-        headers = {}
     return {
         "id": delivery.id,
         "create_at": delivery.create_at,
@@ -258,7 +252,7 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "post_ids": delivery.post_ids.split(),
         "body": delivery.body.decode("utf-8", "replace"),
         "body_truncated": delivery.body_truncated,
-        "headers": headers,
+        "headers": parse_headers(delivery.headers),
         "outcome": delivery.outcome,
         "source": delivery.source,
     }
