@@ -314,3 +314,54 @@ def test_any_headers_read_back_masked(headers: list[tuple[bytes, bytes]]) -> Non
             assert set(kept[text].split(", ")) == {"***"}
         elif name not in (b"content-length", b"connection", b"transfer-encoding", b"keep-alive"):
             assert value[: delivery_log.MAX_HEADER_VALUE].decode("latin-1") in kept[text]
+
+
+# Native sources (senders.md §8) in the history
+
+NATIVE = "src/inbound/webhooks/native"
+
+
+def test_native_requests_are_recorded_with_their_source_and_replayed_through_it(
+    api: Api, hook: dict[str, Any]
+) -> None:
+    from pathlib import Path
+
+    firing = Path(f"{NATIVE}/alertmanager/samples/firing_two_alerts.json").read_bytes()
+    other = Path(f"{NATIVE}/alertmanager/samples/ignored_grafana_version_1.json").read_bytes()
+    headers = {"Content-Type": "application/json"}
+    posted = api.client.post(f"/hooks/{hook['id']}/alertmanager", content=firing, headers=headers)
+    assert posted.status_code == 200
+    ignored = api.client.post(
+        f"/hooks/{hook['id']}/alertmanager?wait=true", content=other, headers=headers
+    )
+    assert ignored.status_code == 200
+    assert ignored.json() == {"ok": True, "channel_id": "", "post_ids": []}
+    flush(api)
+    rows = history(api, hook["id"])
+    assert [(r["outcome"], r["source"]) for r in rows] == [
+        ("ignored", "alertmanager"),
+        ("posted", "alertmanager"),
+    ]
+    assert rows[0]["post_ids"] == [] and len(rows[1]["post_ids"]) == 1
+    assert history(api, hook["id"], status="ignored") == rows[:1]
+    replayed = api.post(f"{BASE}/{hook['id']}/deliveries/{rows[1]['id']}/replay")
+    assert replayed.status_code == 200, replayed.text
+    town = api.channel("town-square")
+    first, again = api.posts(town["id"])[:2]
+    assert first["id"] == replayed.json()["post_ids"][0]
+    assert first["props"]["attachments"] == again["props"]["attachments"]
+    again_ignored = api.post(f"{BASE}/{hook['id']}/deliveries/{rows[0]['id']}/replay")
+    assert again_ignored.json() == {"ok": True, "channel_id": "", "post_ids": []}
+    shown = api.get(BASE, params={"team_id": api.team["id"], "include_delivery_counts": "1"})
+    (counted,) = [h for h in shown.json() if h["id"] == hook["id"]]
+    flush(api)
+    shown = api.get(BASE, params={"team_id": api.team["id"], "include_delivery_counts": "1"})
+    (counted,) = [h for h in shown.json() if h["id"] == hook["id"]]
+    assert counted["deliveries_24h"] == {"succeeded": 2, "failed": 0, "ignored": 2}
+
+
+def test_an_unknown_source_is_not_a_hook_path(api: Api, hook: dict[str, Any]) -> None:
+    response = api.client.post(f"/hooks/{hook['id']}/jenkins", json={"text": "x"})
+    assert response.status_code in (404, 405)
+    flush(api)
+    assert history(api, hook["id"]) == []
