@@ -161,7 +161,7 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     await purge_expired(self.context.db)
                 with contextlib.suppress(Exception):
-                    await delivery_log.purge_counts(self.context.db)
+                    await delivery_log.purge(self.context.db)
 
     async def _poll_once(self) -> None:
         ctx = self.context

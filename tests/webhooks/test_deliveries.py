@@ -365,3 +365,17 @@ def test_an_unknown_source_is_not_a_hook_path(api: Api, hook: dict[str, Any]) ->
     assert response.status_code in (404, 405)
     flush(api)
     assert history(api, hook["id"]) == []
+
+
+def test_a_deleted_hooks_history_is_purged(api: Api) -> None:
+    kept, gone = api.new_hook(), api.new_hook()
+    for hook in (kept, gone):
+        assert api.send(hook["id"], {"text": "hi"}).status_code == 200
+        assert api.send(hook["id"], content=b"bad").status_code == 400
+    flush(api)
+    fresh = api.post(f"{BASE}/{kept['id']}/regenerate").json()  # same lineage: kept
+    assert api.delete(f"{BASE}/{gone['id']}").status_code == 200
+    before = stored_rows(api)
+    api.client.portal.call(delivery_log.purge, api.ctx.db)  # type: ignore[union-attr]
+    assert stored_rows(api) == before - 2
+    assert len(history(api, fresh["id"])) == 2

@@ -39,6 +39,7 @@ MAX_BUFFERED_ROWS = 20_000
 FLUSH_SECONDS = 0.5
 HOUR_MS = 3600 * 1000
 COUNTS_KEPT_MS = 25 * HOUR_MS
+PURGE_BATCH = 2000
 MAX_HEADERS = 64
 MAX_HEADER_VALUE = 1024
 MASK = b"***"
@@ -224,7 +225,12 @@ class DeliveryLog:
             self.dropped = 0
 
 
-async def purge_counts(db: Database) -> None:
-    """Delete hourly counts older than the hook list shows."""
+async def purge(db: Database) -> None:
+    """Delete hourly counts older than the hook list shows, and the history of deleted hooks
+    (in batches: one transaction never holds the write lock long)."""
     async with db.begin() as conn:
         await store.purge_counts(conn, before=now_ms() - COUNTS_KEPT_MS)
+    for _ in range(100):
+        async with db.begin() as conn:
+            if await store.purge_orphans(conn, limit=PURGE_BATCH) < PURGE_BATCH:
+                return

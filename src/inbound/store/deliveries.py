@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbound.models import DeliveryDraft, new_time_id
 from inbound.store.tables import hook_deliveries as deliveries
 from inbound.store.tables import hook_delivery_counts as counts
+from inbound.store.tables import incoming_hooks
 
 KEEP = 1000  # rows kept per hook
 COLUMNS = tuple(c.name for c in deliveries.c)
@@ -146,6 +147,24 @@ async def counts_since(
     )
     rows = (await conn.execute(stmt)).all()
     return {row[0]: Counts(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+def _live_lineages() -> Any:
+    """The lineage of every hook not deleted (``origin_id``, or the id on rows from before it)."""
+    hooks = incoming_hooks.c
+    lineage = case((hooks.origin_id == "", hooks.id), else_=hooks.origin_id)
+    return select(lineage).where(hooks.delete_at == 0)
+
+
+async def purge_orphans(conn: AsyncConnection, *, limit: int) -> int:
+    """Delete up to ``limit`` history rows of deleted hooks; how many went."""
+    doomed = (
+        select(deliveries.c.id).where(deliveries.c.hook_id.not_in(_live_lineages())).limit(limit)
+    )
+    stmt = delete(deliveries).where(deliveries.c.id.in_(doomed))
+    gone = int((await conn.execute(stmt)).rowcount or 0)
+    await conn.execute(delete(counts).where(counts.c.hook_id.not_in(_live_lineages())))
+    return gone
 
 
 async def purge_counts(conn: AsyncConnection, *, before: int) -> int:
