@@ -519,6 +519,12 @@ ROWS: tuple[Row, ...] = (
         params={"hook_id": "fresh_hook"},
     ),
     Row(
+        "POST /api/v4/hooks/incoming/{hook_id}/preview",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "hook"},
+        body=fixed({"text": "from the matrix"}),
+    ),
+    Row(
         "DELETE /api/v4/hooks/incoming/{hook_id}/signing_secret",
         signed_in(OK, OK, NO, NO, NO, NO),
         params={"hook_id": "fresh_hook"},
