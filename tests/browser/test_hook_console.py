@@ -74,6 +74,15 @@ def test_console_previews_and_posts_nothing(page: Any, live_server: LiveServer) 
     expect(outcome.locator(".console-code")).to_have_text("200")
     expect(outcome.locator(".post-body")).to_contain_text("This is more text.")
 
+    console.locator("#console-example").select_option(
+        label="Attachment with fields (Mattermost docs)"
+    )
+    expect(console.locator("#console-type")).to_have_value("application/json")
+    console.locator("button", has_text="Preview").click()
+    expect(outcome.locator(".console-code")).to_have_text("200")
+    expect(outcome.locator(".attachment")).to_contain_text("Column One")
+    shoot(page, "attachment")
+
     assert town_square_posts(http) == before, "the console posted nothing"
     assert http.call("GET", f"/api/v4/hooks/incoming/{hook['id']}")["last_used_at"] == 0
     assert page.errors == []

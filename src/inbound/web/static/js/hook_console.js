@@ -60,7 +60,8 @@ function where(answer) {
   const id = answer.posts[0] && answer.posts[0].channel_id;
   if (id === "") return "a new direct message (created by the first real send)";
   const channel = state.channels.find((c) => c.id === id);
-  return channel ? `${channel.type === "P" ? "🔒 " : "~"}${channel.display_name}` : "another channel";
+  const mark = { D: "@", G: "", P: "🔒 " }[channel?.type] ?? "~";
+  return channel ? `${mark}${channel.display_name}` : "another channel";
 }
 
 function verdict(answer) {
