@@ -519,6 +519,12 @@ ROWS: tuple[Row, ...] = (
         params={"hook_id": "fresh_hook"},
     ),
     Row(
+        "POST /api/v4/hooks/incoming/{hook_id}/preview",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "hook"},
+        body=fixed({"text": "from the matrix"}),
+    ),
+    Row(
         "DELETE /api/v4/hooks/incoming/{hook_id}/signing_secret",
         signed_in(OK, OK, NO, NO, NO, NO),
         params={"hook_id": "fresh_hook"},
@@ -575,6 +581,13 @@ ROWS: tuple[Row, ...] = (
         body=fixed({"terms": "matrix"}),
     ),
     Row("GET /web/api/posts/{post_id}/thread", team_members(), params=POST, query={"team": "main"}),
+    Row(
+        "POST /web/api/hooks/{hook_id}/preview",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "hook"},
+        query={"team": "main"},
+        body=fixed({"text": "from the matrix"}),
+    ),
     Row("GET /web/api/emoji", everyone(OK)),  # the picker's catalogue: public, like /static
     # ---- pages (the session cookie): signed out → 302 to /login
     Row(

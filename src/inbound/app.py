@@ -22,6 +22,7 @@ from inbound.web import app_api, pages
 from inbound.web.api import (
     channels,
     deliveries,
+    hook_preview,
     hooks,
     posts,
     reactions,
@@ -33,6 +34,7 @@ from inbound.web.api import (
     users,
 )
 from inbound.web.api import preferences as preference_api
+from inbound.web.api.hook_preview import is_preview_path
 from inbound.web.hook_posts import HookPostEndpoint, is_hook_post_path
 from inbound.web.hooks import NOSNIFF, HookEndpoint, is_hook_path
 from inbound.web.pages import STATIC
@@ -68,6 +70,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp
     api.include_router(preference_api.router)
     api.include_router(roles.router)
     api.include_router(deliveries.router)
+    api.include_router(hook_preview.router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(pages.router)
     api.add_api_websocket_route("/api/v4/websocket", websocket_endpoint)
@@ -111,7 +114,7 @@ class Inbound:
 
         limit = self.hooks.ctx.config.service.maximum_payload_size_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > limit:
+        if declared is not None and declared > limit and not is_preview_path(scope["path"]):
             await error_response(_body_too_large(limit), rid)(scope, receive, send_with_id)
             return
         size = 0

@@ -162,6 +162,13 @@ async def get_hook(ctx: Context, actor: User | None, hook_id: str) -> IncomingHo
         return await _managed_hook(conn, ctx.config, actor, hook_id)
 
 
+async def manageable_hook(ctx: Context, actor: User | None, hook_id: str) -> IncomingHook:
+    """``get_hook`` whether or not incoming webhooks are enabled: the test console reports
+    "disabled" as the answer a send would get (``services.preview``)."""
+    async with ctx.db.connect() as conn:
+        return await _managed_hook(conn, ctx.config, actor, hook_id)
+
+
 @dataclass(frozen=True)
 class HookPage:
     hooks: list[IncomingHook]

@@ -136,20 +136,10 @@ async def _post(
     claim: Claim | None,
 ) -> Receipt:
     """Steps 5–9 for a message that is not a repeat."""
-    hook, request, service = resolved.hook, checked.request, ctx.config.service
+    hook, request = resolved.hook, checked.request
     channel, creator = await _channel_and_creator(ctx, resolved, request.channel)
     lookups = await _look_up(ctx, creator, channel, request)
-    build = partial(
-        message.build,
-        checked,
-        lookups,
-        identity=hook_identity(hook, service),
-        limit=service.post_message_max_runes,
-        slack=hook.message_format == "slack",
-    )
-    # Linear, but a 300 KB message is ~100 ms of translation, splitting and scanning: large
-    # ones take turns in a worker thread so the event loop keeps answering everyone else.
-    built = await ctx.off_loop(build) if large else build()
+    built = await build_message(ctx, hook, checked, lookups, large=large)
     return await _write(
         ctx,
         built,
@@ -160,6 +150,29 @@ async def _post(
         claim=claim,
         delivery=delivery,
     )
+
+
+async def build_message(
+    ctx: Context,
+    hook: IncomingHook,
+    checked: message.Checked,
+    lookups: Lookups,
+    *,
+    large: bool,
+) -> message.Built:
+    """The message's pieces and mentions, as the hook's settings and the server's make them."""
+    service = ctx.config.service
+    build = partial(
+        message.build,
+        checked,
+        lookups,
+        identity=hook_identity(hook, service),
+        limit=service.post_message_max_runes,
+        slack=hook.message_format == "slack",
+    )
+    # Linear, but a 300 KB message is ~100 ms of translation, splitting and scanning: large
+    # ones take turns in a worker thread so the event loop keeps answering everyone else.
+    return await ctx.off_loop(build) if large else build()
 
 
 async def _write(
@@ -214,6 +227,17 @@ async def _channel_and_creator(
     ctx: Context, resolved: ResolvedHook, override: str
 ) -> tuple[Channel, User]:
     """Steps 5–7: where the posts go (a DM to ``@user`` is created here), and who posts them."""
+    target, creator = await target_and_creator(ctx, resolved, override)
+    if isinstance(target, User):
+        channel, _created = await get_or_create_direct(ctx, None, creator.id, target.id)
+        return channel, creator
+    return target, creator
+
+
+async def target_and_creator(
+    ctx: Context, resolved: ResolvedHook, override: str
+) -> tuple[Target, User]:
+    """Steps 5–7 without writing anything (the preview's too): the target, and the creator."""
     target = await _override_target(ctx, resolved, override) if override else resolved.channel
     if target is None:
         raise channel_not_found(resolved.hook.channel_id)
@@ -222,9 +246,6 @@ async def _channel_and_creator(
         raise ForbiddenError(
             "web.incoming_webhook.user.app_error", "The webhook's creator has been deactivated."
         )
-    if isinstance(target, User):
-        channel, _created = await get_or_create_direct(ctx, None, creator.id, target.id)
-        return channel, creator
     return target, creator
 
 

@@ -8,8 +8,9 @@ from starlette.responses import Response
 from inbound.render.emojis import catalogue_json
 from inbound.web import views
 from inbound.web.api.deps import ContextDep, CurrentUser, path_id
+from inbound.web.api.hook_preview import preview_json, run_preview
 from inbound.web.api.search import search_request
-from inbound.web.responses import JSON, json_response
+from inbound.web.responses import JSON, json_response, request_id
 
 router = APIRouter(prefix="/web/api")
 
@@ -68,6 +69,22 @@ async def thread(
     return json_response(
         await views.thread(ctx, actor, path_id(post_id, "post_id"), team_name=team)
     )
+
+
+@router.post("/hooks/{hook_id}/preview")
+async def hook_preview(
+    hook_id: str,
+    request: Request,
+    actor: CurrentUser,
+    ctx: ContextDep,
+    team: str = "",
+    source: str = "",
+) -> Response:
+    """The test console: the API's preview, and each post as the channel view draws it."""
+    found = await run_preview(request, actor, ctx, hook_id, source)
+    answer = preview_json(found, request_id(request))
+    answer["views"] = await views.preview_views(ctx, actor, found.posts, team_name=team)
+    return json_response(answer)
 
 
 @router.get("/emoji")

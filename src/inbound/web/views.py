@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from inbound.models import DIRECT, Post, User
+from inbound.models import DIRECT, Post, User, new_id
 from inbound.render.markdown import Viewer
 from inbound.render.posts import (
     display_name,
@@ -95,6 +96,26 @@ async def render_posts(
             }
         views.append(view)
     return views
+
+
+PREVIEW_BUDGET_S = 5.0  # one message someone asked to see: worth a longer wait than a page's
+
+
+async def preview_views(
+    ctx: Context, user: User, found: list[Post], *, team_name: str
+) -> list[dict[str, Any]]:
+    """The test console's posts (``services.preview``: not stored, ids "") as the channel view
+    draws them, rendered off the event loop as a page is. Each is rendered under a throwaway
+    id: the HTML cache is keyed by post id, and every preview's would be ""."""
+    ids = sorted({p.user_id for p in found})
+    people = {u.id: u for u in await users.get_users_by_ids(ctx, ids)} if ids else {}
+    viewer = await viewer_for(ctx, user, team_name)
+    keyed = [replace(p, id=new_id()) for p in found]
+    htmls = await post_htmls(keyed, viewer, budget=PREVIEW_BUDGET_S)
+    return [
+        post_view(post, people.get(post.user_id), ctx.config, viewer, html=html)
+        for post, html in zip(found, htmls, strict=True)
+    ]
 
 
 async def _rendered(

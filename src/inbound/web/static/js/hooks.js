@@ -1,4 +1,5 @@
 import { api, h, link, navigate, state } from "./core.js";
+import { consoleSection } from "./hook_console.js";
 import { networksField, readNetworks, secretSection, showNetworksError } from "./hook_security.js";
 import { header, layout } from "./shell.js";
 
@@ -134,6 +135,6 @@ export async function showHookForm(hookId) {
       navigate(`/${state.team.name}/integrations/incoming_webhooks`);
     } catch (err) { error.textContent = showNetworksError(form, err) ? "" : err.message; }
   });
-  const page = h("div", { class: "page hook-page" }, form, hookId ? secretSection(hook) : null);
+  const page = h("div", { class: "page hook-page" }, form, hookId ? secretSection(hook) : null, hookId ? consoleSection(hook) : null);
   layout(h("main", { class: "center" }, header(hookId ? "Edit Incoming Webhook" : "Add Incoming Webhook"), page));
 }
