@@ -77,6 +77,7 @@ READ_POSTS = env_int("BENCH_READ_POSTS", 1_000_000)
 FANOUT_CLIENTS = env_int("BENCH_FANOUT_CLIENTS", 200)
 FANOUT_RATE = env_int("BENCH_FANOUT_RATE", 100)
 PROTOTYPE = env_int("BENCH_PROTOTYPE", 1)  # 0: skip the prototype yardstick
+HISTORY = env_int("BENCH_HISTORY", 1)  # 0: skip the delivery history on/off comparison
 HOSTILE = env_int("BENCH_HOSTILE", 1)  # 0: skip the hostile mix and the flood
 SENDERS = env_int("BENCH_SENDERS", 1)  # 0: skip the signed + Idempotency-Key phase
 WORKERS = env_int("BENCH_WORKERS", 1)  # 2: also two processes (PostgreSQL + Redis)
@@ -711,6 +712,8 @@ def bench_database(database_url: str, work: Path, *, label: str) -> dict[str, An
     server.stop()
     extra_ok = phases["hostile_good"].ok if "hostile_good" in phases else 0
     check = verify(db, setup.channel_id, load.ok + warm + extra_ok)
+    if HISTORY:
+        phases.update(history_phase(database_url, setup, db, work, payload_dir, script, port))
     if WORKERS == 2 and not db.sqlite:
         phases.update(workers_phase(database_url, setup, db, work, script))
 
@@ -928,6 +931,71 @@ def report_workers(result: dict[str, Any], one: Load) -> list[str]:
     return lines
 
 
+def history_phase(
+    database_url: str,
+    setup: Setup,
+    db: Db,
+    work: Path,
+    payload_dir: Path,
+    script: Path,
+    port: int,
+) -> dict[str, Any]:
+    """What the delivery history costs the hook path (senders.md §6): the same mix to a hook
+    of its own channel, on a server with the history off (INBOUND_HOOK_HISTORY=0) and on,
+    alternated twice (off, on, off, on; a fresh server and a 2-second warm-up each), so both
+    meet the same database size and machine drift."""
+    headers = {"Authorization": f"Bearer {setup.token}"}
+    team = httpx.get(f"{setup.url}/api/v4/teams/name/main", headers=headers).json()
+    channel = httpx.post(
+        f"{setup.url}/api/v4/channels",
+        headers=headers,
+        json={"team_id": team["id"], "name": "history-bench", "display_name": "H", "type": "O"},
+    ).json()
+    hook = httpx.post(
+        f"{setup.url}/api/v4/hooks/incoming",
+        headers=headers,
+        json={"channel_id": channel["id"], "display_name": "bench-history"},
+    ).json()
+    url = f"{setup.url}/hooks/{hook['id']}"
+    seconds = max(SECONDS // 2, 4)
+    loads: dict[str, list[Load]] = {"0": [], "1": []}
+    promised = 0
+    log = work / "server-history.log"
+    for flag in ("0", "1", "0", "1"):
+        server = start_inbound(database_url, port, log, env={"INBOUND_HOOK_HISTORY": flag})
+        promised += run_wrk(url, payload_dir, 2, server, script).ok
+        load = run_wrk(url, payload_dir, seconds, server, script)
+        promised += load.ok
+        loads[flag].append(load)
+        server.stop()
+    (rows,) = db.query("SELECT count(*) FROM hook_deliveries WHERE hook_id = ?", hook["id"])[0]
+    return {
+        "history_off": loads["0"],
+        "history_on": loads["1"],
+        "history_check": verify(db, channel["id"], promised),
+        "history_rows": rows,
+    }
+
+
+def report_history(result: dict[str, Any]) -> list[str]:
+    off: list[Load] = result["history_off"]
+    on: list[Load] = result["history_on"]
+    rps_off = statistics.mean(one.rps for one in off)
+    rps_on = statistics.mean(one.rps for one in on)
+    cpu_off = statistics.mean(one.server_cpu_us for one in off)
+    cpu_on = statistics.mean(one.server_cpu_us for one in on)
+    check: Check = result["history_check"]
+    return [
+        f"history   off {rps_off:9.0f} req/s ({', '.join(f'{one.rps:.0f}' for one in off)}) "
+        f"{cpu_off:6.1f} µs/req  p99 {max(one.p99_ms for one in off):.2f} ms; "
+        f"on {rps_on:9.0f} req/s ({', '.join(f'{one.rps:.0f}' for one in on)}) "
+        f"{cpu_on:6.1f} µs/req  p99 {max(one.p99_ms for one in on):.2f} ms: "
+        f"{rps_on / rps_off if rps_off else 0:.3f}× the rate, {cpu_on - cpu_off:+.1f} µs/req",
+        f"          {result['history_rows']} history rows kept (cap 1,000); lost {check.lost}, "
+        f"duplicated {check.duplicated}, half messages {check.half_messages}",
+    ]
+
+
 def senders_phase(setup: Setup, db: Db, work: Path, server: Proc) -> dict[str, Any]:
     """The same mix, each request signed (Slack v0) and under its own Idempotency-Key, to a
     hook with a signing secret in its own channel: what the two opt-in checks cost."""
@@ -1090,6 +1158,8 @@ def report(result: dict[str, Any]) -> str:
         lines += report_workers(result, load)
     if "senders" in result:
         lines += report_senders(result, load)
+    if "history_on" in result:
+        lines += report_history(result)
     if "hostile_good" in result:
         lines += report_hostile(result, load)
     if "read_page1_ms" in result:
@@ -1144,6 +1214,12 @@ def report(result: dict[str, Any]) -> str:
             else ""
         )
         + (
+            f" history_ratio={statistics.mean(o.rps for o in result['history_on']) / statistics.mean(o.rps for o in result['history_off']):.3f}"
+            f" history_lost={result['history_check'].lost}"
+            if "history_on" in result
+            else ""
+        )
+        + (
             f" senders_rps={result['senders'].rps:.0f}"
             f" senders_cpu_us={result['senders'].server_cpu_us:.1f}"
             if "senders" in result
@@ -1184,6 +1260,10 @@ def main() -> int:
                     f"FAILED: {label}: fan-out across processes lost posts: {cross}",
                     file=sys.stderr,
                 )
+                failed = True
+            history = result.get("history_check")
+            if history and (history.lost or history.duplicated or history.half_messages):
+                print(f"FAILED: {label}: the history phase: {history}", file=sys.stderr)
                 failed = True
             senders = result.get("senders_check")
             if senders and (senders["lost"] or senders["half"] or result["senders"].errors):

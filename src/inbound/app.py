@@ -21,6 +21,7 @@ from inbound.settings import Settings
 from inbound.web import app_api, pages
 from inbound.web.api import (
     channels,
+    deliveries,
     hooks,
     posts,
     reactions,
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> ASGIApp
     api.include_router(user_extras.router)
     api.include_router(preference_api.router)
     api.include_router(roles.router)
+    api.include_router(deliveries.router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(pages.router)
     api.add_api_websocket_route("/api/v4/websocket", websocket_endpoint)

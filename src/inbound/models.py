@@ -282,3 +282,23 @@ class Preference:
     category: str
     name: str
     value: str = ""
+
+
+@dataclass(slots=True)
+class DeliveryDraft:
+    """What a request to a hook's key brought (senders.md §6), before its outcome is known:
+    the delivery history's row once the answer is decided. Secrets in ``headers`` are
+    already masked; ``body`` is the first 64 KiB."""
+
+    started: float  # time.perf_counter() when the request arrived: the latency's start
+    at: int  # ms
+    remote_addr: str
+    content_type: str
+    size: int  # the whole body's bytes
+    body: bytes
+    body_truncated: bool
+    headers: str  # a JSON object
+    query: str
+    source: str = ""  # "" for Slack/Mattermost payloads, else a native source's name
+    hook_id: str = ""  # the hook's lineage, once the key is known
+    written: bool = False  # its row was committed with the posts

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from inbound.models import new_id
 from inbound.render.posts import start_renderers
-from inbound.services import cluster
+from inbound.services import cluster, delivery_log
 from inbound.services import config as config_service
 from inbound.services.auth import use_password_cost
 from inbound.services.changes import Change, ChangedElsewhere, ConfigChanged
@@ -98,6 +98,7 @@ class Runtime:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
+        self.context.deliveries.start(self.context.db)
         await self.context.rate_limits.start(self.context.bus.prefix)
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
@@ -126,6 +127,7 @@ class Runtime:
         await _bounded(ctx.bus.stop(), "bus")
         await _bounded(ctx.rate_limits.close(), "rate limits")
         await ctx.writer.stop()  # commits what is queued: not cut short
+        await _bounded(ctx.deliveries.stop(ctx.db), "delivery history")
         await _bounded(ctx.db.dispose(), "database pool")
         ctx.passwords.shutdown(wait=False, cancel_futures=True)
         ctx.large_messages.shutdown(wait=False, cancel_futures=True)
@@ -158,6 +160,8 @@ class Runtime:
                 purged_at = time.monotonic()
                 with contextlib.suppress(Exception):
                     await purge_expired(self.context.db)
+                with contextlib.suppress(Exception):
+                    await delivery_log.purge_counts(self.context.db)
 
     async def _poll_once(self) -> None:
         ctx = self.context

@@ -35,6 +35,9 @@ class Settings:
     # Peers whose TrustedProxyIPHeader is believed (a reverse proxy on this machine by default):
     # networks separated by spaces or commas.
     trusted_proxies: str = "127.0.0.0/8 ::1/128"
+    # 1: every request to a hook's key is kept in its delivery history (senders.md §6); 0: none
+    # is (nothing a sender sends is stored beyond its posts)
+    hook_history: int = 1
 
     def __post_init__(self) -> None:
         if self.password_hash_time_cost < 1 or self.password_hash_memory_kib < 8:
@@ -68,5 +71,12 @@ class Settings:
 
 _FIELDS = [f for f in Settings.__dataclass_fields__]
 _INT_FIELDS = frozenset(
-    {"port", "workers", "db_pool_size", "password_hash_time_cost", "password_hash_memory_kib"}
+    {
+        "port",
+        "workers",
+        "db_pool_size",
+        "password_hash_time_cost",
+        "password_hash_memory_kib",
+        "hook_history",
+    }
 )

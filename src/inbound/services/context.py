@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbound.config import Config
 from inbound.models import new_id
 from inbound.services.changes import CHANGES_TOPIC, Change, Changes, encode
+from inbound.services.delivery_log import DeliveryLog
 from inbound.services.events import EventHub, PostsCreated
 from inbound.services.hook_cache import HookCache
 from inbound.services.idempotency import InFlight
@@ -55,6 +56,7 @@ class Context:
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     presence: Presence = field(default_factory=Presence)  # who is online, in this process
     idempotency: InFlight = field(default_factory=InFlight)  # keyed hook requests under way
+    deliveries: DeliveryLog = field(default_factory=DeliveryLog)  # hook history not yet written
     # the other processes (Redis pub/sub with INBOUND_REDIS_URL); ``bus.node_id`` is this one's
     bus: Bus = field(default_factory=lambda: LocalBus(new_id()))
 
@@ -80,6 +82,8 @@ class Context:
 
     def announce_posts(self, batch: PostBatch) -> None:
         """After a batch's commit (the writer's ``on_commit``): the one place new posts go live."""
+        if batch.delivery is not None:
+            self.deliveries.committed(batch.delivery.hook_id, batch.delivery.at)
         if not self.events.heard:
             return
         created = PostsCreated(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from inbound.errors import ForbiddenError, UnauthorizedError
 from inbound.models import IncomingHook
 from inbound.webhooks import signing, sources
+from inbound.webhooks.native import Source
 
 IP_NOT_ALLOWED = "web.incoming_webhook.ip_not_allowed.app_error"
 SIGNATURE = "web.incoming_webhook.signature.app_error"
@@ -25,6 +26,7 @@ def check(
     headers: Mapping[bytes, bytes],
     body: bytes,
     query: bytes = b"",
+    source: Source | None = None,
 ) -> None:
     """Raise 403 for an address outside ``allowed_cidrs``, 401 for a missing, stale or wrong
     signature (one answer for all three: nothing says which part was wrong). A signed hook
@@ -34,6 +36,14 @@ def check(
         raise ForbiddenError(
             IP_NOT_ALLOWED, "Requests to this webhook are not allowed from this address."
         )
+    if hook.signing_secret and source is not None:  # the tool's own proof (senders.md §8)
+        if not source.verify(hook.signing_secret, headers, body):
+            raise UnauthorizedError(
+                SIGNATURE,
+                "The request does not prove it knows the hook's signing secret: set it in "
+                "the tool's webhook settings (see docs/integrations.md).",
+            )
+        return
     if hook.signing_secret and b"payload=" in query and _has_payload(query):
         raise UnauthorizedError(
             SIGNATURE,

@@ -46,6 +46,7 @@ class Receipt(NamedTuple):
     channel_id: str
     post_ids: list[str]
     replayed: bool = False
+    ignored: bool = False  # a native source's event that is not handled: nothing posted
 
 
 def parse_key(raw: bytes) -> str:

@@ -34,6 +34,7 @@ from inbound.models import (
     DIRECT,
     OPEN,
     Channel,
+    DeliveryDraft,
     IncomingHook,
     Post,
     User,
@@ -54,6 +55,7 @@ from inbound.store import hooks as hook_store
 from inbound.store import users as user_store
 from inbound.store.write_plan import Claim
 from inbound.webhooks import message
+from inbound.webhooks.native import Source
 from inbound.webhooks.payload import WebhookRequest
 from inbound.webhooks.slack import NO_LOOKUPS, Lookups
 
@@ -65,7 +67,7 @@ Target: TypeAlias = Channel | User  # a channel, or the user whose DM is created
 async def receive(
     ctx: Context,
     key: str,
-    request: WebhookRequest,
+    request: WebhookRequest | None,
     *,
     address: str = "",
     large: bool = False,
@@ -73,23 +75,38 @@ async def receive(
     body: bytes = b"",
     query: bytes = b"",
     idempotency_key: str = "",
+    delivery: DeliveryDraft | None = None,
+    source: Source | None = None,
+    guarded: bool = True,
 ) -> Receipt:
-    """Store the request's message (or find that it was stored under its Idempotency-Key)."""
+    """Store the request's message (or find that it was stored under its Idempotency-Key).
+
+    ``request`` is ``None`` for a native source's event that is not handled: the key and its
+    guard are checked, nothing is stored (``Receipt.ignored``). ``delivery`` learns the hook's
+    lineage once the key is known and rides with the posts into their commit. ``guarded=False``
+    (a replay by the hook's manager) skips the allow-list and signature, which the stored
+    request passed or failed when it arrived."""
     service = ctx.config.service
     if not service.enable_incoming_webhooks:
         raise DisabledError(
             "web.incoming_webhook.disabled.app_error",
             "Incoming webhooks have been disabled by the system admin.",
         )
-    checked = message.check(request)
+    checked = None if request is None else message.check(request)
     resolved = await resolve_key(ctx, key, address=address)
     hook = resolved.hook
-    if hook.allowed_cidrs or hook.signing_secret:
-        hook_guard.check(hook, address=address, headers=headers, body=body, query=query)
+    if delivery is not None:
+        delivery.hook_id = hook.lineage
+    if guarded and (hook.allowed_cidrs or hook.signing_secret):
+        hook_guard.check(
+            hook, address=address, headers=headers, body=body, query=query, source=source
+        )
+    if checked is None:
+        return Receipt("", [], ignored=True)
     await ctx.rate_limits.check_hook(ctx.config.rate_limit, hook)  # 429 before any storage
-    post = partial(_post, ctx, resolved, checked, large)
+    post = partial(_post, ctx, resolved, checked, large, delivery)
     if idempotency_key:  # at most once per hook and key (services.idempotency)
-        claim = idempotency.claim_for(hook.lineage, idempotency_key, request)
+        claim = idempotency.claim_for(hook.lineage, idempotency_key, checked.request)
         return await ctx.idempotency.once(claim, partial(_post_or_replay, ctx, post))
     return await post(None)
 
@@ -111,7 +128,12 @@ async def _post_or_replay(
 
 
 async def _post(
-    ctx: Context, resolved: ResolvedHook, checked: message.Checked, large: bool, claim: Claim | None
+    ctx: Context,
+    resolved: ResolvedHook,
+    checked: message.Checked,
+    large: bool,
+    delivery: DeliveryDraft | None,
+    claim: Claim | None,
 ) -> Receipt:
     """Steps 5–9 for a message that is not a repeat."""
     hook, request, service = resolved.hook, checked.request, ctx.config.service
@@ -129,7 +151,14 @@ async def _post(
     # ones take turns in a worker thread so the event loop keeps answering everyone else.
     built = await ctx.off_loop(build) if large else build()
     return await _write(
-        ctx, built, hook=hook, channel=channel, creator=creator, request=request, claim=claim
+        ctx,
+        built,
+        hook=hook,
+        channel=channel,
+        creator=creator,
+        request=request,
+        claim=claim,
+        delivery=delivery,
     )
 
 
@@ -142,6 +171,7 @@ async def _write(
     creator: User,
     request: WebhookRequest,
     claim: Claim | None,
+    delivery: DeliveryDraft | None,
 ) -> Receipt:
     """Step 9: the pieces as posts, with whom they notify, through the group-committing writer."""
     pieces, mentions = built
@@ -159,8 +189,11 @@ async def _write(
         hook_id=hook.id,
         sender_name=str(pieces[0].props.get("override_username") or creator.username),
         idempotency=claim,
+        delivery=delivery,
     )
     await ctx.writer.write(batch)
+    if delivery is not None:
+        delivery.written = True  # its history row committed with the posts
     if claim is not None and batch.replay_of is not None:  # another process stored it first
         return idempotency.replay(batch.replay_of, claim)
     return Receipt(channel.id, [p.id for p in batch.posts])

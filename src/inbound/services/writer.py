@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from inbound.models import Channel, Post
+from inbound.models import Channel, DeliveryDraft, Post
 from inbound.store.faults import is_unavailable
 from inbound.store.post_writer import WriterBackend
 from inbound.store.write_plan import Claim, Stored, WritePlan
@@ -44,6 +44,7 @@ class PostBatch:
     hook_id: str = ""
     sender_name: str = ""
     idempotency: Claim | None = None  # stored at most once per hook and key (24 hours)
+    delivery: DeliveryDraft | None = None  # the request's history row, committed with the posts
     notified: list[str] = field(default_factory=list)  # filled in by the writer
     # filled in by the writer when an earlier request took the key: nothing was written
     replay_of: Stored | None = None

@@ -153,6 +153,8 @@ class SqliteWriter:
             conn.executemany(sql.viewed, plan.viewed)
         if plan.hooks:
             conn.executemany(sql.touch_hook, plan.hook_rows())
+        if plan.deliveries:
+            conn.executemany(sql.insert_delivery, plan.deliveries)
         return notified
 
 
@@ -211,6 +213,7 @@ class AsyncpgWriter:
             if plan.replays:
                 plan = plan.without(plan.replays)
         await _many(conn, sql.insert_post, plan.posts)
+        await _many(conn, sql.insert_delivery, plan.deliveries)
         await _many(conn, sql.mention, sorted(plan.mentions, key=lambda row: row[2:]))
         for (channel_id, excluded), (count, at) in sorted(plan.everyone.items()):
             rows = await conn.fetch(sql.mention_all, count, at, channel_id, excluded)

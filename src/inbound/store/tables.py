@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -236,6 +237,44 @@ hook_idempotency_keys = Table(
     _text("post_ids"),  # space-separated, in order
     _ms("create_at"),
     Index("ix_hook_idempotency_keys_create_at", "create_at"),
+)
+
+# What arrived at each hook (senders.md §6): the last 1,000 requests per hook lineage, newest
+# by ``id`` (time-ordered ids). The body is kept to 64 KiB as bytes; secret headers are masked
+# before they get here. A posted request's row commits with its posts.
+hook_deliveries = Table(
+    "hook_deliveries",
+    metadata,
+    _id(),
+    _id("hook_id", primary_key=False),  # the hook's lineage (origin id): survives regenerate
+    _ms("create_at"),
+    _text("remote_addr", 64),
+    _text("content_type", 255),
+    Column("size", Integer, nullable=False, server_default="0"),  # the whole body's bytes
+    Column("status_code", Integer, nullable=False, server_default="0"),
+    _text("error_id", 128),
+    _text("error_message"),
+    Column("latency_us", BigInteger, nullable=False, server_default="0"),
+    _text("post_ids"),  # space-separated, in order
+    Column("body", LargeBinary, nullable=False),  # the first 64 KiB
+    Column("body_truncated", Boolean, nullable=False, server_default="0"),
+    _text("headers"),  # a JSON object, secrets masked
+    _text("query", 2048),
+    _text("outcome", 8),  # posted | failed | ignored
+    _text("source", 16),  # "" for Slack/Mattermost payloads, else the native source's name
+    Index("ix_hook_deliveries_hook_id_id", "hook_id", "id"),
+)
+
+# Requests per hook lineage and hour, by outcome: the hook list's 24-hour counts (the history
+# itself keeps only the last 1,000).
+hook_delivery_counts = Table(
+    "hook_delivery_counts",
+    metadata,
+    Column("hook_id", String(26), primary_key=True, nullable=False),
+    Column("hour", BigInteger, primary_key=True, nullable=False),  # ms at the hour's start
+    Column("posted", Integer, nullable=False, server_default="0"),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("ignored", Integer, nullable=False, server_default="0"),
 )
 
 config = Table(

@@ -11,6 +11,7 @@ parameters of one statement; ``statements`` checks that when it compiles them.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
@@ -21,11 +22,13 @@ from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import BindParameter
 
-from inbound.models import Post
+from inbound.models import DeliveryDraft, Post
+from inbound.store import deliveries
 from inbound.store.posts import post_values
 from inbound.store.tables import (
     channel_members,
     channels,
+    hook_deliveries,
     hook_idempotency_keys,
     incoming_hooks,
     posts,
@@ -76,6 +79,8 @@ class Message(Protocol):
     def hook_id(self) -> str: ...
     @property
     def idempotency(self) -> Claim | None: ...
+    @property
+    def delivery(self) -> DeliveryDraft | None: ...  # the request's history row, if recorded
 
 
 @dataclass
@@ -99,6 +104,7 @@ class WritePlan:
     # filled in by the backend: message index → what an earlier request stored under its key
     # (that message's posts were not written)
     replays: dict[int, Stored] = field(default_factory=dict)
+    deliveries: list[tuple[Any, ...]] = field(default_factory=list)  # history rows (§6)
 
     @classmethod
     def of(cls, messages: Sequence[Message]) -> WritePlan:
@@ -110,10 +116,15 @@ class WritePlan:
         return plan
 
     def without(self, skip: Container[int]) -> WritePlan:
-        """The plan of the messages not in ``skip`` (their keys already claimed: no claims)."""
+        """The plan of the messages not in ``skip`` (their keys already claimed: no claims).
+        A skipped message's history row stays, naming the posts stored under its key."""
         kept = WritePlan.of([m for i, m in enumerate(self.messages) if i not in skip])
         kept.hooks = {h: at for h, at in kept.hooks.items() if h in self.hooks}
         kept.claims = []
+        for index, stored in self.replays.items():
+            draft = self.messages[index].delivery
+            if index in skip and draft is not None:
+                kept.deliveries.append(_delivery_row(draft, stored.post_ids))
         return kept
 
     def claim_rows(self, now: int) -> list[tuple[int, tuple[Any, ...]]]:
@@ -143,6 +154,8 @@ class WritePlan:
             self.viewed.append((channel_id, at, at, channel_id, message.viewed_by))
         if message.hook_id:
             self.hooks[message.hook_id] = max(self.hooks.get(message.hook_id, 0), at)
+        if message.delivery is not None:
+            self.deliveries.append(_delivery_row(message.delivery, [p.id for p in message.posts]))
 
     def channel_rows(self) -> list[tuple[int, int, str]]:
         """``bump_channel`` rows, in id order (one lock order for concurrent commits)."""
@@ -156,6 +169,14 @@ class WritePlan:
         return [(at, hook_id, at) for hook_id, at in sorted(self.hooks.items())]
 
 
+def _delivery_row(draft: DeliveryDraft, post_ids: Sequence[str]) -> tuple[Any, ...]:
+    """A posted request's history row; its latency runs to the group commit that writes it."""
+    latency_us = int((time.perf_counter() - draft.started) * 1_000_000)
+    return deliveries.row(
+        draft, status=200, outcome="posted", post_ids=post_ids, latency_us=latency_us
+    )
+
+
 class Statements(NamedTuple):
     """The plan's SQL in one driver's paramstyle (``?`` for sqlite3, ``$n`` for asyncpg)."""
 
@@ -167,6 +188,7 @@ class Statements(NamedTuple):
     touch_hook: str
     claim: str  # RETURNING a row only when the key was free (or expired)
     replay: str  # what the key's first request stored
+    insert_delivery: str
 
 
 _AT: BindParameter[Any] = bindparam("at")
@@ -279,5 +301,6 @@ def statements(backend: str) -> Statements:
         _touch_hook(),
         _claim(insert),
         _replay(),
+        (hook_deliveries.insert(), deliveries.COLUMNS),
     )
     return Statements(*(_compile(stmt, order, dialect) for stmt, order in bound))

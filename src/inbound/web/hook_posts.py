@@ -38,7 +38,9 @@ def is_hook_post_path(path: str) -> bool:
 
 
 class HookPostEndpoint(HookEndpoint):
-    async def _handle(self, scope: Scope, receive_: Receive, send: Send) -> tuple[int, str]:
+    async def _handle(
+        self, scope: Scope, receive_: Receive, send: Send, started: float
+    ) -> tuple[int, str]:
         """Answer one edit or delete; return its status and error id (0 when the sender left)."""
         request_id = str(scope.get("request_id", ""))
         if scope["method"] not in METHODS:
@@ -48,7 +50,8 @@ class HookPostEndpoint(HookEndpoint):
         except ClientGoneError:
             return 0, ""
         except Exception as error:
-            return await self._send_failure(send, error, request_id)
+            failure = await self._send_failure(send, error, request_id)
+            return failure.status, failure.error_id
         await self._answer(send, scope, post, request_id)
         return 200, ""
 

@@ -15,14 +15,14 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from inbound.errors import AppError, PayloadTooLargeError, RetryLaterError, UriTooLongError
+from inbound.models import DeliveryDraft
 from inbound.runtime import Runtime
-from inbound.services import idempotency
+from inbound.services import delivery_log, idempotency
 from inbound.services.idempotency import Receipt
-from inbound.services.receive import receive
+from inbound.services.receive import receive, resolve_key
 from inbound.web.deadlines import Deadlines
 from inbound.web.version import Stamp, stamp
-from inbound.webhooks import sources
-from inbound.webhooks.decode import decode
+from inbound.webhooks import native, sources
 
 log = logging.getLogger(__name__)
 PREFIX = "/hooks/"
@@ -38,6 +38,10 @@ OK_HEADERS = [
 ]
 JSON_TYPE = (b"content-type", b"application/json")
 REPLAYED = (b"idempotent-replayed", b"true")
+# No hook to record these in: the key is unknown, or the address keeps trying unknown keys.
+UNRECORDED = frozenset(
+    {"web.incoming_webhook.invalid.app_error", "web.incoming_webhook.rate_limited.app_error"}
+)
 
 
 class ClientGoneError(Exception):
@@ -50,6 +54,7 @@ class HookEndpoint:
         self.ctx = runtime.context
         self.deadlines = Deadlines()
         self.trusted = sources.normalise_trusted(self.ctx.settings.trusted_proxies)
+        self.history = bool(self.ctx.settings.hook_history)  # INBOUND_HOOK_HISTORY
         self._restamp()
 
     def _restamp(self) -> None:
@@ -65,25 +70,40 @@ class HookEndpoint:
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
         started = time.perf_counter()
-        status, error_id = await self._handle(scope, receive_, send)
+        status, error_id = await self._handle(scope, receive_, send, started)
         if status:
             self.runtime.metrics.hook_answered(status, error_id, time.perf_counter() - started)
 
-    async def _handle(self, scope: Scope, receive_: Receive, send: Send) -> tuple[int, str]:
-        """Answer one request; return its status and error id (0 when the sender left)."""
+    async def _handle(
+        self, scope: Scope, receive_: Receive, send: Send, started: float
+    ) -> tuple[int, str]:
+        """Answer one request and record it in its hook's history; return its status and
+        error id (0 when the sender left)."""
         request_id = str(scope.get("request_id", ""))
+        key, source_name = _key_and_source(self._path(scope))
+        headers = dict(scope["headers"])
+        query = scope.get("query_string", b"")
+        address = self._client_address(scope, headers)
+        draft: DeliveryDraft | None = None
         try:
-            key = self._key(scope)
-            headers = dict(scope["headers"])
+            self._key(scope)  # 414 for a URL past the limit
             body = await self._body(headers.get(b"content-length"), receive_)
             content_type = headers.get(b"content-type", b"").decode("latin-1")
-            query = scope.get("query_string", b"")
+            if self.history:
+                draft = delivery_log.draft(
+                    started=started,
+                    remote_addr=address,
+                    content_type=content_type,
+                    headers=scope["headers"],
+                    body=body,
+                    query=query,
+                    source=source_name,
+                )
+            source = native.SOURCES[source_name] if source_name else None
             large = len(body) > LARGE_BODY_BYTES
-            if large:  # linear, but ~1 ms per 3 KB in the worst case: not on the event loop
-                request = await self.ctx.off_loop(partial(decode, body, content_type, query))
-            else:
-                request = decode(body, content_type, query)
-            address = self._client_address(scope, headers)
+            read = partial(native.decode, source, headers, body, content_type, query)
+            # linear, but ~1 ms per 3 KB in the worst case: large bodies off the event loop
+            request = await self.ctx.off_loop(read) if large else read()
             raw_key = headers.get(b"idempotency-key")
             work = receive(
                 self.ctx,
@@ -95,14 +115,23 @@ class HookEndpoint:
                 body=body,
                 query=query,
                 idempotency_key="" if raw_key is None else _idempotency_key(scope, raw_key),
+                delivery=draft,
+                source=source,
             )
             receipt = await self.deadlines.run(work, seconds=self._deadline())
         except ClientGoneError:
             return 0, ""
         except Exception as error:
-            return await self._send_failure(send, error, request_id)
+            failure = await self._send_failure(send, error, request_id)
+            await self._record_failure(key, address, failure, draft, scope, started)
+            return failure.status, failure.error_id
         if self.stamp.config is not self.ctx.config:
             self._restamp()
+        if draft is not None and not draft.written:  # ignored, or answered from a stored key
+            outcome = "ignored" if receipt.ignored else "posted"
+            self.ctx.deliveries.record(
+                draft, status=200, outcome=outcome, post_ids=receipt.post_ids
+            )
         if receipt.replayed or (query and wants_wait(query)):
             await self._send_receipt(send, receipt, request_id, query)
             return 200, ""
@@ -111,7 +140,7 @@ class HookEndpoint:
         await send({"type": "http.response.body", "body": b"ok"})
         return 200, ""
 
-    async def _send_failure(self, send: Send, error: Exception, request_id: str) -> tuple[int, str]:
+    async def _send_failure(self, send: Send, error: Exception, request_id: str) -> AppError:
         """Answer ``error``: its own status and id, or (a bug) the classified failure."""
         failure = (
             error
@@ -119,7 +148,52 @@ class HookEndpoint:
             else self.runtime.failures.classify(error, request_id)
         )
         await _send_error(send, failure, request_id, self._version())
-        return failure.status, failure.error_id
+        return failure
+
+    async def _record_failure(
+        self,
+        key: str,
+        address: str,
+        failure: AppError,
+        draft: DeliveryDraft | None,
+        scope: Scope,
+        started: float,
+    ) -> None:
+        """A refused request goes into its hook's history too — when the key names a hook.
+        Failures before the key was looked up (an undecodable body, a body too large) look
+        it up now, through the hook cache (and the address's budget for unknown keys)."""
+        if (
+            not self.history
+            or not key
+            or ((draft is None or not draft.hook_id) and failure.error_id in UNRECORDED)
+        ):
+            return
+        if draft is None:  # the body was never read (too large): its facts without it
+            headers = dict(scope["headers"])
+            draft = delivery_log.draft(
+                started=started,
+                remote_addr=address,
+                content_type=headers.get(b"content-type", b"").decode("latin-1"),
+                headers=scope["headers"],
+                body=b"",
+                query=scope.get("query_string", b""),
+                source=_key_and_source(self._path(scope))[1],
+            )
+            draft.body_truncated = True
+            declared = headers.get(b"content-length", b"")
+            draft.size = int(declared) if declared.isdigit() else 0
+        if not draft.hook_id:
+            try:
+                draft.hook_id = (await resolve_key(self.ctx, key, address=address)).hook.lineage
+            except Exception:
+                return  # unknown key, or the database is away: there is no history to add to
+        self.ctx.deliveries.record(
+            draft,
+            status=failure.status,
+            outcome="failed",
+            error_id=failure.error_id,
+            error_message=failure.message,
+        )
 
     async def _send_receipt(
         self, send: Send, receipt: Receipt, request_id: str, query: bytes
@@ -147,6 +221,11 @@ class HookEndpoint:
             raise UriTooLongError(
                 "web.incoming_webhook.uri_too_long.app_error", "The request URL is too long."
             )
+        return self._path(scope)
+
+    @staticmethod
+    def _path(scope: Scope) -> str:
+        """What follows ``/hooks/``: the key, and for a native source ``/<source>``."""
         return str(scope["path"][len(PREFIX) :])
 
     async def _body(self, declared: bytes | None, receive_: Receive) -> bytes:
@@ -208,7 +287,16 @@ def _address(scope: Scope) -> str:
 
 
 def is_hook_path(path: str) -> bool:
-    return path.startswith(PREFIX) and KEY.fullmatch(path[len(PREFIX) :]) is not None
+    """``/hooks/{key}``, or ``/hooks/{key}/{source}`` for a native source (senders.md §8)."""
+    if not path.startswith(PREFIX):
+        return False
+    key, _, source = path[len(PREFIX) :].partition("/")
+    return KEY.fullmatch(key) is not None and (not source or source in native.SOURCES)
+
+
+def _key_and_source(rest: str) -> tuple[str, str]:
+    key, _, source = rest.partition("/")
+    return key, source
 
 
 async def _send_error(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from inbound.models import (
     Channel,
     ChannelMember,
@@ -15,6 +17,7 @@ from inbound.models import (
     TeamMember,
     User,
 )
+from inbound.services.deliveries import Delivery
 from inbound.services.posts import PostList
 from inbound.services.search import SearchResults
 from inbound.services.teams import TeamUnread
@@ -232,6 +235,32 @@ def hook_json(hook: IncomingHook) -> dict[str, Any]:
         # the secret itself leaves the server once, in the answer that creates it
         "has_signing_secret": bool(hook.signing_secret),
         "allowed_cidrs": hook.cidrs,
+    }
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    """One request in a hook's history (senders.md §6): the body as text (invalid UTF-8 as
+    U+FFFD), the headers as they were kept (secrets already masked)."""
+    try:
+        headers = orjson.loads(delivery.headers) if delivery.headers else {}
+    except orjson.JSONDecodeError:
+        headers = {}
+    return {
+        "id": delivery.id,
+        "create_at": delivery.create_at,
+        "remote_addr": delivery.remote_addr,
+        "content_type": delivery.content_type,
+        "size": delivery.size,
+        "status_code": delivery.status_code,
+        "error_id": delivery.error_id,
+        "error_message": delivery.error_message,
+        "latency_ms": round(delivery.latency_us / 1000, 3),
+        "post_ids": delivery.post_ids.split(),
+        "body": delivery.body.decode("utf-8", "replace"),
+        "body_truncated": delivery.body_truncated,
+        "headers": headers,
+        "outcome": delivery.outcome,
+        "source": delivery.source,
     }
 
 

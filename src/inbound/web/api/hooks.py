@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inbound.services import hooks
+from inbound.services import deliveries, hooks
 from inbound.web import wire
 from inbound.web.api import hook_bodies
 from inbound.web.api.deps import ContextDep, CurrentUser, PagingDep, json_object
@@ -29,6 +29,7 @@ async def list_hooks(
     ctx: ContextDep,
     team_id: str = "",
     include_total_count: bool = False,
+    include_delivery_counts: bool = False,
 ) -> Response:
     found = await hooks.list_hooks(
         ctx,
@@ -39,6 +40,15 @@ async def list_hooks(
         include_total_count=include_total_count,
     )
     listed = [wire.hook_json(h) for h in found.hooks]
+    if include_delivery_counts:  # the web app's hook list: requests of the last 24 hours
+        counts = await deliveries.counts_24h(ctx, found.hooks)
+        for hook, shown in zip(found.hooks, listed, strict=True):
+            n = counts[hook.id]
+            shown["deliveries_24h"] = {
+                "succeeded": n.posted,
+                "failed": n.failed,
+                "ignored": n.ignored,
+            }
     if found.total_count is None:
         return json_response(listed)
     return json_response({"incoming_webhooks": listed, "total_count": found.total_count})

@@ -29,6 +29,9 @@ from types import ModuleType
 from typing import Any, Protocol, cast
 
 from inbound.errors import BadRequestError
+from inbound.webhooks.decode import decode as decode_request
+from inbound.webhooks.decode import decode_value
+from inbound.webhooks.payload import WebhookRequest, normalise
 
 PAYLOAD_ERROR = "web.incoming_webhook.native.payload.app_error"
 Headers = Mapping[bytes, bytes]
@@ -59,3 +62,15 @@ def _discover() -> dict[str, Source]:
 
 
 SOURCES: dict[str, Source] = _discover()
+
+
+def decode(
+    source: Source | None, headers: Headers, body: bytes, content_type: str, query: bytes
+) -> WebhookRequest | None:
+    """The request as a ``WebhookRequest``: Slack's and Mattermost's formats without a
+    ``source``, else the tool's payload translated (``None``: an event it does not handle)."""
+    if source is None:
+        return decode_request(body, content_type, query)
+    value = decode_value(body, content_type, query)
+    payload = source.translate(source.event(headers, value), value)
+    return None if payload is None else normalise(payload)

@@ -1,0 +1,219 @@
+"""What arrived at each hook (senders.md §6): the request's facts, and the rows that are not
+written with posts.
+
+A request that posts carries its ``DeliveryDraft`` into its ``PostBatch``: the writer commits
+the history row in the posts' own transaction (a posted row is never missing, and the one
+group commit stays one transaction). Everything else — failures, ignored native events,
+answers replayed from memory — is buffered here and written by one background task every
+``FLUSH_SECONDS`` in one transaction, which also trims each hook it touched to its last
+1,000 rows and adds the per-hour counts the hook list shows (posted requests are counted
+here too, after their commit: a crash can lose a fraction of a second of counts, never a row).
+
+A flood is bounded in memory: per hook only the newest ``KEEP`` failures wait (older ones
+would be trimmed anyway); past ``MAX_BUFFERED_BYTES`` of waiting bodies, new rows keep only
+their first ``SHORT_BODY`` bytes; past ``MAX_BUFFERED_ROWS`` rows, new ones are dropped (and
+counted) until the next flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from inbound.models import DeliveryDraft, now_ms
+from inbound.store import deliveries as store
+from inbound.store.db import Database
+from inbound.store.deliveries import Counts
+
+log = logging.getLogger(__name__)
+BODY_BYTES = 64 * 1024  # kept per request
+SHORT_BODY = 1024  # kept per request while the buffer is full of bodies
+MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+MAX_BUFFERED_ROWS = 20_000
+FLUSH_SECONDS = 0.5
+HOUR_MS = 3600 * 1000
+COUNTS_KEPT_MS = 25 * HOUR_MS
+MAX_HEADERS = 64
+MAX_HEADER_VALUE = 1024
+MASK = "***"
+_SECRET_WORDS = ("auth", "cookie", "signature", "token", "secret", "password", "api-key", "apikey")
+_SKIPPED = frozenset({b"content-length", b"connection", b"transfer-encoding", b"keep-alive"})
+_secret_names: dict[bytes, bool] = {}
+
+
+def is_secret(name: bytes) -> bool:
+    """Whether a header's value is masked: credentials, cookies, signatures, tokens."""
+    known = _secret_names.get(name)
+    if known is None:
+        text = name.decode("latin-1").lower()
+        known = any(word in text for word in _SECRET_WORDS)
+        if len(_secret_names) < 4096:
+            _secret_names[name] = known
+    return known
+
+
+def headers_json(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The request's headers as a JSON object, secrets masked, bounded in count and size."""
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        if len(kept) >= MAX_HEADERS:
+            break
+        if name in _SKIPPED:
+            continue
+        key = name.decode("latin-1")
+        text = MASK if is_secret(name) else value[:MAX_HEADER_VALUE].decode("latin-1")
+        kept[key] = f"{kept[key]}, {text}" if key in kept else text
+    return orjson.dumps(kept).decode()
+
+
+def draft(
+    *,
+    started: float,
+    remote_addr: str,
+    content_type: str,
+    headers: Iterable[tuple[bytes, bytes]],
+    body: bytes,
+    query: bytes,
+    source: str = "",
+) -> DeliveryDraft:
+    """A request's facts for its history row (the outcome comes later)."""
+    return DeliveryDraft(
+        started=started,
+        at=now_ms(),
+        remote_addr=remote_addr[:64],
+        content_type=content_type[:255],
+        size=len(body),
+        body=body[:BODY_BYTES],
+        body_truncated=len(body) > BODY_BYTES,
+        headers=headers_json(headers),
+        query=query[:2048].decode("latin-1"),
+        source=source,
+    )
+
+
+def latency_us(draft: DeliveryDraft) -> int:
+    return int((time.perf_counter() - draft.started) * 1_000_000)
+
+
+@dataclass
+class DeliveryLog:
+    """The rows waiting to be written, and the counts of the current flush."""
+
+    _waiting: dict[str, deque[tuple[Any, ...]]] = field(default_factory=dict)
+    _counts: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    _touched: set[str] = field(default_factory=set)  # hooks with rows written since the trim
+    _rows: int = 0
+    _bytes: int = 0
+    dropped: int = 0  # rows not recorded: the buffer was full
+    _task: asyncio.Task[None] | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(
+        self,
+        draft: DeliveryDraft,
+        *,
+        status: int,
+        outcome: str,
+        post_ids: Iterable[str] = (),
+        error_id: str = "",
+        error_message: str = "",
+    ) -> None:
+        """Buffer the history row of a request whose posts (if any) are already written."""
+        if not draft.hook_id:
+            return
+        self._count(draft.hook_id, draft.at, outcome)
+        if self._rows >= MAX_BUFFERED_ROWS:
+            self.dropped += 1
+            return
+        if self._bytes + len(draft.body) > MAX_BUFFERED_BYTES:
+            draft.body_truncated = draft.body_truncated or len(draft.body) > SHORT_BODY
+            draft.body = draft.body[:SHORT_BODY]
+        row = store.row(
+            draft,
+            status=status,
+            outcome=outcome,
+            post_ids=list(post_ids),
+            error_id=error_id,
+            error_message=error_message[:1000],
+            latency_us=latency_us(draft),
+        )
+        waiting = self._waiting.setdefault(draft.hook_id, deque(maxlen=store.KEEP))
+        if len(waiting) == waiting.maxlen:  # the oldest makes way: it would be trimmed anyway
+            self._rows -= 1
+            self._bytes -= len(waiting[0][11])
+        waiting.append(row)
+        self._rows += 1
+        self._bytes += len(draft.body)
+        if self._rows >= MAX_BUFFERED_ROWS // 2:
+            self._wake.set()
+
+    def committed(self, hook_id: str, at: int) -> None:
+        """A posted request's row was committed with its posts (the writer's ``on_commit``)."""
+        self._count(hook_id, at, "posted")
+        self._touched.add(hook_id)
+
+    def _count(self, hook_id: str, at: int, outcome: str) -> None:
+        key = (hook_id, at - at % HOUR_MS)
+        counts = self._counts.get(key)
+        if counts is None:
+            counts = self._counts[key] = [0, 0, 0]
+        counts[store.OUTCOMES.index(outcome)] += 1
+
+    def start(self, db: Database) -> None:
+        self._task = asyncio.create_task(self._run(db), name="delivery-log")
+
+    async def stop(self, db: Database) -> None:
+        """Write what waits, then end the task."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.flush(db)
+
+    async def _run(self, db: Database) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), FLUSH_SECONDS)
+            self._wake.clear()
+            try:
+                await self.flush(db)
+            except Exception as error:  # the database is away: these rows are lost
+                log.warning("delivery history not written: %s: %s", type(error).__name__, error)
+
+    async def flush(self, db: Database) -> None:
+        """One transaction: the waiting rows, the trims, the counts."""
+        if not (self._waiting or self._counts or self._touched):
+            return
+        waiting, self._waiting = self._waiting, {}
+        counts, self._counts = self._counts, {}
+        touched, self._touched = self._touched | set(waiting), set()
+        self._rows = self._bytes = 0
+        rows = [row for hook_rows in waiting.values() for row in hook_rows]
+        async with db.begin() as conn:
+            await store.insert_rows(conn, rows)
+            for hook_id in sorted(touched):
+                await store.trim(conn, hook_id)
+            await store.add_counts(
+                conn,
+                {key: Counts(*n) for key, n in counts.items()},
+                postgres=not db.is_sqlite,
+            )
+        if self.dropped:
+            log.warning("delivery history: %d rows not recorded (flood)", self.dropped)
+            self.dropped = 0
+
+
+async def purge_counts(db: Database) -> None:
+    """Delete hourly counts older than the hook list shows."""
+    async with db.begin() as conn:
+        await store.purge_counts(conn, before=now_ms() - COUNTS_KEPT_MS)

@@ -1,0 +1,58 @@
+"""Senders (``shared/spec/senders.md`` §6): what arrived at each hook, and per-hour counts.
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _text(name: str, length: int | None = None) -> sa.Column[str]:
+    kind = sa.String(length) if length else sa.Text
+    return sa.Column(name, kind, nullable=False, server_default="")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "hook_deliveries",
+        sa.Column("id", sa.String(26), primary_key=True, nullable=False),
+        sa.Column("hook_id", sa.String(26), nullable=False),
+        sa.Column("create_at", sa.BigInteger, nullable=False, server_default="0"),
+        _text("remote_addr", 64),
+        _text("content_type", 255),
+        sa.Column("size", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("status_code", sa.Integer, nullable=False, server_default="0"),
+        _text("error_id", 128),
+        _text("error_message"),
+        sa.Column("latency_us", sa.BigInteger, nullable=False, server_default="0"),
+        _text("post_ids"),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("body_truncated", sa.Boolean, nullable=False, server_default="0"),
+        _text("headers"),
+        _text("query", 2048),
+        _text("outcome", 8),
+        _text("source", 16),
+    )
+    op.create_index("ix_hook_deliveries_hook_id_id", "hook_deliveries", ["hook_id", "id"])
+    op.create_table(
+        "hook_delivery_counts",
+        sa.Column("hook_id", sa.String(26), primary_key=True, nullable=False),
+        sa.Column("hour", sa.BigInteger, primary_key=True, nullable=False),
+        sa.Column("posted", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("ignored", sa.Integer, nullable=False, server_default="0"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("hook_delivery_counts")
+    op.drop_index("ix_hook_deliveries_hook_id_id", "hook_deliveries")
+    op.drop_table("hook_deliveries")
