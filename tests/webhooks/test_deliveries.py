@@ -303,4 +303,4 @@ def test_any_headers_make_a_json_object(headers: list[tuple[bytes, bytes]]) -> N
         if text in kept and any(
             w in text.lower() for w in ("auth", "token", "secret", "signature")
         ):
-            assert value.decode("latin-1") not in kept[text] or value == b"***"
+            assert set(kept[text].split(", ")) == {"***"}

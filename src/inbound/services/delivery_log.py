@@ -115,6 +115,7 @@ class DeliveryLog:
     dropped: int = 0  # rows not recorded: the buffer was full
     _task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _flushing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one flush at a time
 
     def record(
         self,
@@ -191,7 +192,12 @@ class DeliveryLog:
                 log.warning("delivery history not written: %s: %s", type(error).__name__, error)
 
     async def flush(self, db: Database) -> None:
-        """One transaction: the waiting rows, the trims, the counts."""
+        """One transaction: the waiting rows, the trims, the counts. Flushes take turns, so
+        when one returns, everything recorded before it was called is written."""
+        async with self._flushing:
+            await self._flush(db)
+
+    async def _flush(self, db: Database) -> None:
         if not (self._waiting or self._counts or self._touched):
             return
         waiting, self._waiting = self._waiting, {}
