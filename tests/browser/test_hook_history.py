@@ -140,7 +140,8 @@ def test_delivery_history_filter_body_posts_and_replay(page: Any, live_server: L
     page.go_back()
     expect(rows).to_have_count(3)
 
-    ok = rows.nth(2)
+    delivery_id = rows.nth(2).get_attribute("data-delivery-id")
+    ok = history.locator(f'details[data-delivery-id="{delivery_id}"]')  # rows move on refresh
     ok.locator("summary").click()
     ok.locator("button.replay").click()
     answer = ok.locator(".replay-answer")
@@ -150,7 +151,7 @@ def test_delivery_history_filter_body_posts_and_replay(page: Any, live_server: L
     again = town_square_posts(http, GOOD["text"])
     assert len(again) == 2
     replayed = next(p for p in again if p not in posted)
-    ok = history.locator("details.delivery[open]").last  # kept open across the refresh
+    expect(ok).to_have_attribute("open", "")  # kept open across the refresh
     expect(ok.locator(".replay-answer a")).to_have_attribute("href", f"/main/pl/{replayed}")
     shoot(page, "replayed", "details.delivery[open] .replay-answer")
     assert page.errors == []
