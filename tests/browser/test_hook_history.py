@@ -20,6 +20,7 @@ from tests.browser.test_web import Http
 from tests.conftest import LiveServer
 
 SHOTS = Path("/tmp/shots")
+SAMPLES = Path(__file__).parents[2] / "src" / "inbound" / "webhooks" / "native"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 GOOD = {"text": "Deploy #7 **finished**", "props": {"build": 12345678901234567890}}
@@ -264,4 +265,33 @@ def test_fifty_at_a_time_then_load_more(page: Any, live_server: LiveServer) -> N
     history.locator(".delivery-filters button", has_text="Failed").click()
     expect(history.locator("details.delivery")).to_have_count(0)
     expect(history.locator(".delivery-status")).to_have_text("No failed deliveries.")
+    assert page.errors == []
+
+
+def test_an_ignored_alert_is_grey_and_filterable(page: Any, live_server: LiveServer) -> None:
+    http = Http(live_server)
+    hook = new_hook(http, display_name="Alerts")
+    sample = SAMPLES / "alertmanager" / "samples" / "ignored_grafana_version_1.json"
+    answer = httpx.post(
+        f"{live_server.url}/hooks/{hook['id']}/alertmanager",
+        content=sample.read_bytes(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200
+    assert send(live_server, hook["id"], b'{"text": "up"}').text == "ok"
+    wait_for_history(http, hook["id"], 2)
+    page.set_viewport_size(DESKTOP)
+    login(page)
+    page.goto("/main/integrations/incoming_webhooks")
+    counts = page.locator("tr", has_text="Alerts").locator(".delivery-counts")
+    expect(counts).to_contain_text("1 ok · 0 failed · 1 ignored")
+    expect(counts.locator(".count-failed")).to_have_count(0)
+    page.goto(f"/main/integrations/incoming_webhooks/edit?id={hook['id']}")
+    history = page.locator("section.hook-history")
+    rows = history.locator("details.delivery")
+    expect(rows).to_have_count(2)
+    history.locator(".delivery-filters button", has_text="Ignored").click()
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".status-badge")).to_have_class(re.compile(r"\bignored\b"))
+    expect(rows.locator(".delivery-source")).to_have_text("Alertmanager")
     assert page.errors == []
