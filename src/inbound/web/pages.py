@@ -54,6 +54,7 @@ STYLESHEETS = (  # under /static/, in this order
     "css/reactions.css",
     "css/search.css",
     "css/pages.css",
+    "css/hook_history.css",
     "css/console.css",
 )
 

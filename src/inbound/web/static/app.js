@@ -49,10 +49,10 @@ export async function route() {
       history.replaceState({}, "", channelHref({ ...channel, dm_username: channel.dm_username || channel.display_name }));
       return showChannel(channel, post.id);
     }
-    if (kind === "integrations") {
-      if (rest[1] === "add") return showHookForm(null);
-      if (rest[1] === "edit") return showHookForm(new URLSearchParams(location.search).get("id"));
-      return showHooks();
+    if (kind === "integrations") { // awaited: a refused hook (403) lands in the catch below
+      if (rest[1] === "add") return await showHookForm(null);
+      if (rest[1] === "edit") return await showHookForm(new URLSearchParams(location.search).get("id"));
+      return await showHooks();
     }
     navigate(`/${teamName}/channels/town-square`);
   } catch (err) {

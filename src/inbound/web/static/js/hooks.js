@@ -1,5 +1,6 @@
 import { api, h, link, navigate, state } from "./core.js";
 import { consoleSection } from "./hook_console.js";
+import { historySection, hookActivity } from "./hook_history.js";
 import { networksField, readNetworks, secretSection, showNetworksError } from "./hook_security.js";
 import { header, layout } from "./shell.js";
 
@@ -17,12 +18,6 @@ function copyButton(text, label) {
 function day(ms) {
   const d = new Date(ms);
   return h("time", { datetime: d.toISOString(), title: d.toLocaleString() }, d.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" }));
-}
-
-function lastUsed(ms) {
-  if (!ms) return h("span", { class: "muted" }, "Never");
-  const d = new Date(ms);
-  return h("time", { datetime: d.toISOString(), title: d.toLocaleString() }, d.toLocaleString([], { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
 }
 
 async function hookNames(hooks) {
@@ -61,7 +56,7 @@ function hookRow(hook, names, notice) {
       h("details", { class: "curl-details" }, h("summary", {}, "curl example"), h("pre", { class: "curl" }, curlFor(hook)), copyButton(curlFor(hook), "Copy curl"))),
     h("td", { "data-label": "Channel" }, channel),
     h("td", { "data-label": "Created by" }, names.users[hook.user_id] || "someone", h("div", { class: "muted" }, day(hook.create_at))),
-    h("td", { "data-label": "Last used" }, lastUsed(hook.last_used_at)),
+    h("td", { class: "hook-activity", "data-label": "Activity" }, hookActivity(hook)),
     h("td", { class: "hook-actions" }, h("div", { class: "actions" },
       button("Send test message", async () => { const r = await fetch(`/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `Test message from **${state.me.username}** :white_check_mark:` }) }); notice.replaceChildren(h("p", { class: r.ok ? "notice" : "error" }, r.ok ? "Test message sent." : `Test failed: ${failure(await r.text())}`)); }),
       edit,
@@ -93,7 +88,7 @@ export async function showHooks() {
   const page = center.querySelector(".page");
   let hooks, names;
   try {
-    hooks = await api("GET", `/api/v4/hooks/incoming?team_id=${state.team.id}&per_page=200`);
+    hooks = await api("GET", `/api/v4/hooks/incoming?team_id=${state.team.id}&per_page=200&include_delivery_counts=true`);
     names = await hookNames(hooks);
   } catch (err) {
     page.replaceChildren(h("p", { class: "error" }, err.message));
@@ -103,7 +98,7 @@ export async function showHooks() {
   const tbody = h("tbody", {}, ...hooks.map((hook) => hookRow(hook, names, notice)));
   const count = h("span", { class: "muted", role: "status" });
   page.replaceChildren(notice, h("div", { class: "hook-toolbar" }, filterBox(tbody, count), count),
-    h("table", { class: "hooks-table" }, h("thead", {}, h("tr", {}, ...["Webhook", "Channel", "Created by", "Last used", ""].map((t) => h("th", {}, t)))), tbody));
+    h("table", { class: "hooks-table" }, h("thead", {}, h("tr", {}, ...["Webhook", "Channel", "Created by", "Activity", ""].map((t) => h("th", {}, t)))), tbody));
 }
 
 export async function showHookForm(hookId) {
@@ -136,5 +131,6 @@ export async function showHookForm(hookId) {
     } catch (err) { error.textContent = showNetworksError(form, err) ? "" : err.message; }
   });
   const page = h("div", { class: "page hook-page" }, form, hookId ? secretSection(hook) : null, hookId ? consoleSection(hook) : null);
+  if (hookId) page.append(historySection(hook)); // only its managers reach this page (GET above)
   layout(h("main", { class: "center" }, header(hookId ? "Edit Incoming Webhook" : "Add Incoming Webhook"), page));
 }
