@@ -301,4 +301,6 @@ class DeliveryDraft:
     query: str
     source: str = ""  # "" for Slack/Mattermost payloads, else a native source's name
     hook_id: str = ""  # the hook's lineage, once the key is known
+    node_id: str = ""  # the process recording it, and its place in that process's ring
+    slot: int = 0
     written: bool = False  # its row was committed with the posts

@@ -72,6 +72,7 @@ class Runtime:
         )
         writer.on_commit = self.context.announce_posts
         self.context.bus = bus_for(settings.redis_url, new_id())
+        self.context.deliveries.node_id = self.context.bus.node_id  # its history rows' ring
         relay_events(self.context.events, self.context.bus)  # live events cross processes
         self.context.changes.follow(self._follow)
         cluster.relay_changes(self.context)  # the other processes' changes, told here

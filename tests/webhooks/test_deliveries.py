@@ -153,16 +153,29 @@ def test_a_flood_of_garbage_keeps_the_last_1000(api: Api, hook: dict[str, Any]) 
     assert seen[0]["body"] == "garbage 1099" and seen[-1]["body"] == "garbage 100"
 
 
-def test_posted_rows_are_trimmed_too(
+def test_each_process_keeps_a_ring_and_the_purge_trims_what_several_left(
     api: Api, hook: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from inbound.store import deliveries
 
-    monkeypatch.setattr(deliveries.trim, "__defaults__", (5,))
-    for i in range(8):
+    monkeypatch.setattr(deliveries, "KEEP", 5)
+    for i in range(8):  # posted rows overwrite their slots: 5 kept, the newest
         assert api.send(hook["id"], {"text": f"m{i}"}).status_code == 200
+    assert api.send(hook["id"], content=b"bad").status_code == 400
     flush(api)
     assert stored_rows(api) == 5
+    rows = history(api, hook["id"])
+    assert [r["body"] for r in rows] == ["bad", *(f'{{"text":"m{i}"}}' for i in (7, 6, 5, 4))]
+    api.ctx.deliveries.node_id = "restarted" + "x" * 17  # another process (or a restart)
+    for i in range(3):
+        assert api.send(hook["id"], {"text": f"n{i}"}).status_code == 200
+    assert stored_rows(api) == 8
+    assert len(history(api, hook["id"])) == 5  # the newest 5 are shown
+    api.client.portal.call(delivery_log.purge, api.ctx.db)  # type: ignore[union-attr]
+    assert stored_rows(api) == 5
+    assert [r["body"] for r in history(api, hook["id"])][:3] == [
+        f'{{"text":"n{i}"}}' for i in (2, 1, 0)
+    ]
 
 
 def test_replay_sends_the_stored_body_again(api: Api, hook: dict[str, Any]) -> None:

@@ -91,7 +91,7 @@ async def replay(
         query=query,
         source=stored.source,
     )
-    draft.hook_id = hook.lineage
+    ctx.deliveries.place(draft, hook.lineage)
     try:
         source = native.SOURCES.get(stored.source) if stored.source else None
         read = partial(native.decode, source, headers, stored.body, stored.content_type, query)

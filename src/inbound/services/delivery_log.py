@@ -1,16 +1,18 @@
 """What arrived at each hook (senders.md §6): the request's facts, and the rows that are not
 written with posts.
 
-A request that posts carries its ``DeliveryDraft`` into its ``PostBatch``: the writer commits
-the history row in the posts' own transaction (a posted row is never missing, and the one
-group commit stays one transaction). Everything else — failures, ignored native events,
-answers replayed from memory — is buffered here and written by one background task every
-``FLUSH_SECONDS`` in one transaction, which also trims each hook it touched to its last
-1,000 rows and adds the per-hour counts the hook list shows (posted requests are counted
-here too, after their commit: a crash can lose a fraction of a second of counts, never a row).
+Each process keeps, per hook, a ring of ``KEEP`` slots: once a request's hook is known it
+takes the next slot (``place``), and its row overwrites whatever that slot held — "the last
+1,000" costs one row write per request and never a delete or a count. A request that posts
+carries its ``DeliveryDraft`` into its ``PostBatch``: the writer commits the history row in the
+posts' own transaction (a posted row is never missing, and the one group commit stays one
+transaction). Everything else — failures, ignored native events, answers replayed from
+memory — is buffered here and written by one background task every ``FLUSH_SECONDS`` in one
+transaction, with the per-hour counts the hook list shows (posted requests are counted here
+too, after their commit: a crash can lose a fraction of a second of counts, never a row).
 
 A flood is bounded in memory: per hook only the newest ``KEEP`` failures wait (older ones
-would be trimmed anyway); past ``MAX_BUFFERED_BYTES`` of waiting bodies, new rows keep only
+would be overwritten anyway); past ``MAX_BUFFERED_BYTES`` of waiting bodies, new rows keep only
 their first ``SHORT_BODY`` bytes; past ``MAX_BUFFERED_ROWS`` rows, new ones are dropped (and
 counted) until the next flush.
 """
@@ -39,7 +41,7 @@ MAX_BUFFERED_ROWS = 20_000
 FLUSH_SECONDS = 0.5
 HOUR_MS = 3600 * 1000
 COUNTS_KEPT_MS = 25 * HOUR_MS
-PURGE_BATCH = 2000
+PURGE_HOOKS = 20
 MAX_HEADERS = 64
 MAX_HEADER_VALUE = 1024
 MASK = b"***"
@@ -115,13 +117,20 @@ class DeliveryLog:
 
     _waiting: dict[str, deque[tuple[Any, ...]]] = field(default_factory=dict)
     _counts: dict[tuple[str, int], list[int]] = field(default_factory=dict)
-    _touched: set[str] = field(default_factory=set)  # hooks with rows written since the trim
+    node_id: str = ""  # this process (the bus's node id): its rows' ring
+    _next_slot: dict[str, int] = field(default_factory=dict)  # hook lineage → its ring's next
     _rows: int = 0
     _bytes: int = 0
     dropped: int = 0  # rows not recorded: the buffer was full
     _task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _flushing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one flush at a time
+
+    def place(self, draft: DeliveryDraft, hook_id: str) -> None:
+        """Give ``draft`` its hook and the next slot of this process's ring for that hook."""
+        slot = self._next_slot.get(hook_id, 0)
+        self._next_slot[hook_id] = (slot + 1) % store.KEEP
+        draft.hook_id, draft.node_id, draft.slot = hook_id, self.node_id, slot
 
     def record(
         self,
@@ -153,9 +162,9 @@ class DeliveryLog:
             latency_us=latency_us(draft),
         )
         waiting = self._waiting.setdefault(draft.hook_id, deque(maxlen=store.KEEP))
-        if len(waiting) == waiting.maxlen:  # the oldest makes way: it would be trimmed anyway
+        if len(waiting) == waiting.maxlen:  # the oldest makes way: its slot is taken again
             self._rows -= 1
-            self._bytes -= len(waiting[0][11])
+            self._bytes -= len(waiting[0][store.BODY])
         waiting.append(row)
         self._rows += 1
         self._bytes += len(draft.body)
@@ -165,7 +174,6 @@ class DeliveryLog:
     def committed(self, hook_id: str, at: int) -> None:
         """A posted request's row was committed with its posts (the writer's ``on_commit``)."""
         self._count(hook_id, at, "posted")
-        self._touched.add(hook_id)
 
     def _count(self, hook_id: str, at: int, outcome: str) -> None:
         key = (hook_id, at - at % HOUR_MS)
@@ -204,17 +212,17 @@ class DeliveryLog:
             await self._flush(db)
 
     async def _flush(self, db: Database) -> None:
-        if not (self._waiting or self._counts or self._touched):
+        if not (self._waiting or self._counts):
             return
         waiting, self._waiting = self._waiting, {}
         counts, self._counts = self._counts, {}
-        touched, self._touched = self._touched | set(waiting), set()
         self._rows = self._bytes = 0
-        rows = [row for hook_rows in waiting.values() for row in hook_rows]
+        slots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # the newest row of each slot
+        for hook_rows in waiting.values():
+            for row in hook_rows:
+                slots[row[:3]] = row
         async with db.begin() as conn:
-            await store.insert_rows(conn, rows)
-            for hook_id in sorted(touched):
-                await store.trim(conn, hook_id)
+            await store.write_rows(conn, list(slots.values()), postgres=not db.is_sqlite)
             await store.add_counts(
                 conn,
                 {key: Counts(*n) for key, n in counts.items()},
@@ -232,5 +240,10 @@ async def purge(db: Database) -> None:
         await store.purge_counts(conn, before=now_ms() - COUNTS_KEPT_MS)
     for _ in range(100):
         async with db.begin() as conn:
-            if await store.purge_orphans(conn, limit=PURGE_BATCH) < PURGE_BATCH:
-                return
+            if await store.purge_orphans(conn, hooks=PURGE_HOOKS) < PURGE_HOOKS:
+                break
+    async with db.connect() as conn:
+        crowded = await store.crowded_hooks(conn)
+    for hook_id in crowded:  # written by several processes (or across restarts)
+        async with db.begin() as conn:
+            await store.trim(conn, hook_id)

@@ -96,7 +96,7 @@ async def receive(
     resolved = await resolve_key(ctx, key, address=address)
     hook = resolved.hook
     if delivery is not None:
-        delivery.hook_id = hook.lineage
+        ctx.deliveries.place(delivery, hook.lineage)
     if guarded and (hook.allowed_cidrs or hook.signing_secret):
         hook_guard.check(
             hook, address=address, headers=headers, body=body, query=query, source=source

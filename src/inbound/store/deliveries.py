@@ -1,9 +1,12 @@
-"""SQL for the delivery history (senders.md §6): the rows themselves, their trim to the last
-1,000 per hook, and the per-hour counts the hook list shows.
+"""SQL for the delivery history (senders.md §6): the rows — a ring of ``KEEP`` slots per hook
+and process, each new row overwriting its slot (``upsert``) — and the per-hour counts the hook
+list shows.
 
 A posted request's row is written by the post writer in the posts' own transaction
-(``write_plan``); everything else — failures, ignored events, answers replayed from memory —
-arrives here in batches from ``services.delivery_log``.
+(``write_plan``, with ``upsert``); everything else — failures, ignored events, answers replayed
+from memory — arrives here in batches from ``services.delivery_log``. The periodic purge drops
+rows of deleted hooks, and rows past the newest ``KEEP`` a hook has when several processes (or
+restarts: each is a new process id) have written to it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,16 +23,20 @@ from inbound.store.tables import hook_deliveries as deliveries
 from inbound.store.tables import hook_delivery_counts as counts
 from inbound.store.tables import incoming_hooks
 
-KEEP = 1000  # rows kept per hook
-COLUMNS = tuple(c.name for c in deliveries.c)
+KEEP = 1000  # rows kept per hook (the ring's slots per process)
+_KEY = ("hook_id", "node_id", "slot")
+COLUMNS = tuple(c.name for c in deliveries.c)  # as ``Delivery`` (the key first)
 OUTCOMES = ("posted", "failed", "ignored")
+BODY = COLUMNS.index("body")
 
 
 class Delivery(NamedTuple):
     """One stored request, as the API shows it."""
 
-    id: str
     hook_id: str
+    node_id: str
+    slot: int
+    id: str
     create_at: int
     remote_addr: str
     content_type: str
@@ -65,8 +72,10 @@ def row(
 ) -> tuple[Any, ...]:
     """The row of ``draft`` with its outcome, in ``COLUMNS`` order."""
     return (
-        new_time_id(draft.at),
         draft.hook_id,
+        draft.node_id,
+        draft.slot,
+        new_time_id(draft.at),
         draft.at,
         draft.remote_addr,
         draft.content_type,
@@ -85,21 +94,33 @@ def row(
     )
 
 
-async def insert_rows(conn: AsyncConnection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Rows in ``COLUMNS`` order."""
+def upsert(insert: Any) -> Any:
+    """Write a row (parameters in ``COLUMNS`` order) into its slot, over whatever was there
+    (``insert``: the sqlite or postgresql dialect's)."""
+    stmt = insert(deliveries)
+    excluded = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=[deliveries.c[name] for name in _KEY],
+        set_={name: excluded[name] for name in COLUMNS if name not in _KEY},
+    )
+
+
+async def write_rows(
+    conn: AsyncConnection, rows: Sequence[tuple[Any, ...]], *, postgres: bool
+) -> None:
+    """Rows in ``COLUMNS`` order, each into its slot (at most one row per slot)."""
     if rows:
-        await conn.execute(
-            insert(deliveries), [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-        )
+        values = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+        await conn.execute(upsert((postgresql if postgres else sqlite).insert), values)
 
 
-async def trim(conn: AsyncConnection, hook_id: str, keep: int = KEEP) -> int:
-    """Drop all but the newest ``keep`` rows of ``hook_id``; how many went."""
+async def trim(conn: AsyncConnection, hook_id: str) -> int:
+    """Drop all but the newest ``KEEP`` rows of ``hook_id``; how many went."""
     newest_dropped = (
         select(deliveries.c.id)
         .where(deliveries.c.hook_id == hook_id)
         .order_by(deliveries.c.id.desc())
-        .offset(keep)
+        .offset(KEEP)
         .limit(1)
         .scalar_subquery()
     )
@@ -107,6 +128,12 @@ async def trim(conn: AsyncConnection, hook_id: str, keep: int = KEEP) -> int:
         deliveries.c.hook_id == hook_id, deliveries.c.id <= newest_dropped
     )
     return int((await conn.execute(stmt)).rowcount or 0)
+
+
+async def crowded_hooks(conn: AsyncConnection) -> list[str]:
+    """Hooks with more than ``KEEP`` rows (written by several processes, or across restarts)."""
+    stmt = select(deliveries.c.hook_id).group_by(deliveries.c.hook_id).having(func.count() > KEEP)
+    return [row[0] for row in (await conn.execute(stmt)).all()]
 
 
 async def add_counts(
@@ -156,15 +183,19 @@ def _live_lineages() -> Any:
     return select(lineage).where(hooks.delete_at == 0)
 
 
-async def purge_orphans(conn: AsyncConnection, *, limit: int) -> int:
-    """Delete up to ``limit`` history rows of deleted hooks; how many went."""
+async def purge_orphans(conn: AsyncConnection, *, hooks: int) -> int:
+    """Delete the history of up to ``hooks`` deleted hooks; how many hooks it was."""
     doomed = (
-        select(deliveries.c.id).where(deliveries.c.hook_id.not_in(_live_lineages())).limit(limit)
+        select(deliveries.c.hook_id)
+        .where(deliveries.c.hook_id.not_in(_live_lineages()))
+        .distinct()
+        .limit(hooks)
     )
-    stmt = delete(deliveries).where(deliveries.c.id.in_(doomed))
-    gone = int((await conn.execute(stmt)).rowcount or 0)
+    gone = [row[0] for row in (await conn.execute(doomed)).all()]
+    if gone:
+        await conn.execute(delete(deliveries).where(deliveries.c.hook_id.in_(gone)))
     await conn.execute(delete(counts).where(counts.c.hook_id.not_in(_live_lineages())))
-    return gone
+    return len(gone)
 
 
 async def purge_counts(conn: AsyncConnection, *, before: int) -> int:
@@ -183,7 +214,9 @@ async def list_for_hook(
         .limit(KEEP)
         .subquery()
     )
-    stmt = select(deliveries).where(deliveries.c.id.in_(select(newest.c.id)))
+    stmt = select(*(deliveries.c[name] for name in COLUMNS)).where(
+        deliveries.c.hook_id == hook_id, deliveries.c.id.in_(select(newest.c.id))
+    )
     if outcome:
         stmt = stmt.where(deliveries.c.outcome == outcome)
     stmt = stmt.order_by(deliveries.c.id.desc()).offset(offset).limit(limit)

@@ -239,14 +239,18 @@ hook_idempotency_keys = Table(
     Index("ix_hook_idempotency_keys_create_at", "create_at"),
 )
 
-# What arrived at each hook (senders.md §6): the last 1,000 requests per hook lineage, newest
-# by ``id`` (time-ordered ids). The body is kept to 64 KiB as bytes; secret headers are masked
-# before they get here. A posted request's row commits with its posts.
+# What arrived at each hook (senders.md §6): a ring of 1,000 rows per hook lineage and process
+# (``node_id``): request n of a process takes ``slot`` n mod 1,000 and overwrites what was there,
+# so keeping "the last 1,000" costs one row write per request and no deletes. ``id`` is
+# time-ordered (newest first = ``id`` descending). The body is kept to 64 KiB as bytes; secret
+# headers are masked before they get here. A posted request's row commits with its posts.
 hook_deliveries = Table(
     "hook_deliveries",
     metadata,
-    _id(),
-    _id("hook_id", primary_key=False),  # the hook's lineage (origin id): survives regenerate
+    Column("hook_id", String(26), primary_key=True, nullable=False),  # the hook's lineage
+    Column("node_id", String(26), primary_key=True, nullable=False),  # the process that wrote it
+    Column("slot", Integer, primary_key=True, nullable=False),
+    Column("id", String(26), nullable=False),
     _ms("create_at"),
     _text("remote_addr", 64),
     _text("content_type", 255),
@@ -258,11 +262,10 @@ hook_deliveries = Table(
     _text("post_ids"),  # space-separated, in order
     Column("body", LargeBinary, nullable=False),  # the first 64 KiB
     Column("body_truncated", Boolean, nullable=False, server_default="0"),
-    _text("headers"),  # a JSON object, secrets masked
+    _text("headers"),  # "name: value" lines, secrets masked
     _text("query", 2048),
     _text("outcome", 8),  # posted | failed | ignored
     _text("source", 16),  # "" for Slack/Mattermost payloads, else the native source's name
-    Index("ix_hook_deliveries_hook_id_id", "hook_id", "id"),
 )
 
 # Requests per hook lineage and hour, by outcome: the hook list's 24-hour counts (the history

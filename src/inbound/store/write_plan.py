@@ -28,7 +28,6 @@ from inbound.store.posts import post_values
 from inbound.store.tables import (
     channel_members,
     channels,
-    hook_deliveries,
     hook_idempotency_keys,
     incoming_hooks,
     posts,
@@ -188,7 +187,7 @@ class Statements(NamedTuple):
     touch_hook: str
     claim: str  # RETURNING a row only when the key was free (or expired)
     replay: str  # what the key's first request stored
-    insert_delivery: str
+    insert_delivery: str  # into the row's slot, over what was there
 
 
 _AT: BindParameter[Any] = bindparam("at")
@@ -301,6 +300,6 @@ def statements(backend: str) -> Statements:
         _touch_hook(),
         _claim(insert),
         _replay(),
-        (hook_deliveries.insert(), deliveries.COLUMNS),
+        (deliveries.upsert(insert), deliveries.COLUMNS),
     )
     return Statements(*(_compile(stmt, order, dialect) for stmt, order in bound))

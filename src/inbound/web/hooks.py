@@ -184,9 +184,10 @@ class HookEndpoint:
             draft.size = int(declared) if declared.isdigit() else 0
         if not draft.hook_id:
             try:
-                draft.hook_id = (await resolve_key(self.ctx, key, address=address)).hook.lineage
+                resolved = await resolve_key(self.ctx, key, address=address)
             except Exception:
                 return  # unknown key, or the database is away: there is no history to add to
+            self.ctx.deliveries.place(draft, resolved.hook.lineage)
         self.ctx.deliveries.record(
             draft,
             status=failure.status,

@@ -23,8 +23,10 @@ def _text(name: str, length: int | None = None) -> sa.Column[str]:
 def upgrade() -> None:
     op.create_table(
         "hook_deliveries",
-        sa.Column("id", sa.String(26), primary_key=True, nullable=False),
-        sa.Column("hook_id", sa.String(26), nullable=False),
+        sa.Column("hook_id", sa.String(26), primary_key=True, nullable=False),
+        sa.Column("node_id", sa.String(26), primary_key=True, nullable=False),
+        sa.Column("slot", sa.Integer, primary_key=True, nullable=False),
+        sa.Column("id", sa.String(26), nullable=False),
         sa.Column("create_at", sa.BigInteger, nullable=False, server_default="0"),
         _text("remote_addr", 64),
         _text("content_type", 255),
@@ -41,7 +43,6 @@ def upgrade() -> None:
         _text("outcome", 8),
         _text("source", 16),
     )
-    op.create_index("ix_hook_deliveries_hook_id_id", "hook_deliveries", ["hook_id", "id"])
     op.create_table(
         "hook_delivery_counts",
         sa.Column("hook_id", sa.String(26), primary_key=True, nullable=False),
@@ -54,5 +55,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("hook_delivery_counts")
-    op.drop_index("ix_hook_deliveries_hook_id_id", "hook_deliveries")
     op.drop_table("hook_deliveries")
