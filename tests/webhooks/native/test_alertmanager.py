@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from inbound.webhooks.native import SOURCES, PayloadError
 from inbound.webhooks.native import alertmanager as source
 from inbound.webhooks.native.alert_group import JOINER
+from inbound.webhooks.native.compose import unescaped
 from tests.webhooks.native.alert_checks import (
     DELETE,
     JSON,
@@ -32,7 +33,7 @@ RED, GREEN = "#D63232", "#36A64F"
 
 # case → event, title, colour, title_link, substrings of the text, fields (name → value)
 POSTS: list[tuple[str, str, str, str, str, list[str], dict[str, str]]] = [
-    ("firing_two_alerts", "firing", "[FIRING:2] (High CPU Temperature critical)", RED,
+    ("firing_two_alerts", "firing", "[FIRING:2] High CPU Temperature critical", RED,
      "http://ops1:9093/#/alerts?receiver=ops-zulip",
      ["- **High CPU core temperature** (firing since 2020-02-06 00:17 UTC)",
       "  CPU core temperature is 34.75C", "  CPU core temperature is 17.625C",
@@ -49,7 +50,7 @@ POSTS: list[tuple[str, str, str, str, str, list[str], dict[str, str]]] = [
      ["- **Something is on fire** (resolved at 2018-11-04 22:48 +01:00)",
       "[Source](http://localhost:9090/graph?g0.expr=vector%28666%29&g0.tab=1)"],
      {"alertname": "Fire", "severity": "critical"}),
-    ("resolved_single", "resolved", "[RESOLVED] (High CPU Temperature critical)", GREEN,
+    ("resolved_single", "resolved", "[RESOLVED] High CPU Temperature critical", GREEN,
      "http://ops1:9093/#/alerts?receiver=ops-zulip",
      ["- **High CPU core temperature** (resolved)\n"], {"severity": "critical"}),
 ]  # fmt: skip
@@ -81,7 +82,8 @@ def test_a_sample_becomes_its_post(
     assert message is not None
     assert message["username"] == "Alertmanager"
     (attachment,) = message["attachments"]
-    assert (attachment["title"], attachment["fallback"], attachment["color"]) == (
+    # the title is Markdown (escaped: "\\[FIRING:2\\] …"), the fallback plain text
+    assert (unescaped(attachment["title"]), attachment["fallback"], attachment["color"]) == (
         title,
         title,
         colour,
@@ -183,7 +185,7 @@ def test_labels_and_annotations_ping_nobody() -> None:
     for loud_text in ("@channel", "@all", "@here", "@bob", "<!channel>", "<@U12345>"):
         assert loud_text not in shown
     assert f"@{JOINER}all" in attachment["title"]
-    assert f"<{JOINER}!channel>" in attachment["text"]
+    assert f"\\<{JOINER}!channel\\>" in attachment["text"]  # a summary: Markdown-escaped
     assert f"oncall@{JOINER}example.com" in attachment["text"]  # reads the same
     assert "(https://runbooks.example.com/%40channel)" in attachment["text"]  # the link works
 
@@ -211,7 +213,7 @@ def test_a_huge_notification_is_cut_and_read_in_linear_time() -> None:
     assert size < 100_000, size
     assert elapsed < 1.0, elapsed
     attachment = message["attachments"][0]
-    assert attachment["title"].startswith("[FIRING:10000] ")
+    assert attachment["title"].startswith("\\[FIRING:10000\\] ")
     assert len(attachment["fields"]) == 12
     assert attachment["text"].count("\n- **") == 19
     assert attachment["text"].endswith("…and 9985 more alerts.")

@@ -282,8 +282,12 @@ def test_push_links_the_compare_view_and_the_branch() -> None:
         "push", created=False, compare="https://github.com/o/r/compare/a...b", commits=[]
     )
     assert attachment(message)["title_link"] == "https://github.com/o/r/compare/a...b"
-    assert "Branch [master](https://github.com/Codertocat/Hello-World/tree/master)" in posted(
-        message
+    assert attachment(message)["title"].endswith("Branch master updated")
+    assert "text" not in attachment(message)
+    branch = translated("push", compare="", commits=[])
+    assert attachment(branch)["title"].endswith("Branch master created")
+    assert (
+        attachment(branch)["title_link"] == "https://github.com/Codertocat/Hello-World/tree/master"
     )
 
 
@@ -420,7 +424,8 @@ def test_a_megabyte_payload_makes_a_small_post_quickly() -> None:
 def test_a_megabyte_tag_name_is_cut_and_not_linked() -> None:
     message = translated("push_tag_deleted", deleted=False, ref="refs/tags/" + "t" * 1_000_000)
     assert len(orjson.dumps(message)) < 2_000
-    assert "](" not in attachment(message)["text"] and attachment(message)["text"].endswith("…")
+    assert "title_link" not in attachment(message)
+    assert attachment(message)["title"].endswith("… pushed")
 
 
 def test_a_long_body_is_cut_with_an_ellipsis() -> None:

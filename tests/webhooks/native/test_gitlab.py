@@ -77,7 +77,7 @@ CASES = [
         [
             "jsmith/example",
             "Tag v1.0.0 pushed",
-            "[v1.0.0](http://example.com/jsmith/example/-/tags/v1.0.0)",
+            "http://example.com/jsmith/example/-/tags/v1.0.0",
         ],
         GREEN,
         id="tag",
@@ -135,7 +135,6 @@ CASES = [
             "http://example.com/gitlab-org/gitlab-test/-/pipelines/31",
             "Commit: test",
             "Duration: 1m 3s",
-            "Failed jobs: test-build",
         ],
         GREEN,
         id="pipeline-success",
@@ -384,17 +383,33 @@ def test_a_megabyte_branch_name_is_cut_and_not_linked() -> None:
         "push", ref="refs/heads/" + "b" * 1_000_000, commits=[], total_commits_count=0
     )
     assert len(orjson.dumps(message)) < 2_000
-    assert (
-        attachment(message)["text"].startswith("Branch bbb")
-        and "](" not in attachment(message)["text"]
-    )
+    assert "Branch bbb" in attachment(message)["title"]
+    assert "title_link" not in attachment(message) and "text" not in attachment(message)
 
 
 def test_many_failed_jobs_are_cut_to_ten() -> None:
     jobs = [{"name": f"job{i}", "status": "failed"} for i in range(50)]
-    fields = attachment(translated("pipeline_success", builds=jobs))["fields"]
+    failed_pipeline = translated(
+        "pipeline_success", builds=jobs, object_attributes__status="failed"
+    )
+    fields = attachment(failed_pipeline)["fields"]
     failed = next(f["value"] for f in fields if f["title"] == "Failed jobs")
     assert failed == ", ".join(f"job{i}" for i in range(10)) + " …"
+
+
+def test_failed_jobs_are_those_that_failed_the_pipeline() -> None:
+    """A passed pipeline lists no failed job (its sample has the failed try of a retried job);
+    a failed one leaves out the jobs allowed to fail."""
+    assert "Failed jobs" not in posted(translated("pipeline_success"))
+    jobs = [
+        {"name": "lint", "status": "failed", "allow_failure": True},
+        {"name": "test", "status": "failed", "allow_failure": False},
+        {"name": "build", "status": "success"},
+    ]
+    fields = attachment(
+        translated("pipeline_success", builds=jobs, object_attributes__status="failed")
+    )["fields"]
+    assert {"title": "Failed jobs", "value": "test", "short": True} in fields
 
 
 def test_event_comes_from_the_header_then_the_object_kind() -> None:
@@ -426,3 +441,9 @@ def test_verify_refuses_wrong_missing_and_malformed_tokens(header: bytes | None)
 
 def test_verify_refuses_everything_without_a_secret() -> None:
     assert not gitlab.verify("", {b"x-gitlab-token": b""}, b"{}")
+
+
+def test_the_fallback_is_plain_text() -> None:
+    """Notifications show the fallback as it is: no backslash, no backtick of the sha's code."""
+    fallback = attachment(translated("note_commit"))["fallback"]
+    assert fallback == "[gitlabhq/gitlab-test] New comment on commit cfe32cf6 Add submodule"

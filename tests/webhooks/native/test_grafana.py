@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from inbound.webhooks.native import SOURCES, PayloadError
 from inbound.webhooks.native import grafana as source
 from inbound.webhooks.native.alert_group import JOINER
+from inbound.webhooks.native.compose import unescaped
 from tests.webhooks.native.alert_checks import (
     DELETE,
     JSON,
@@ -35,7 +36,7 @@ PLAY = "https://play.grafana.org/"
 
 # case → event, title, colour, title_link, image_url, substrings of the text, fields
 POSTS: list[tuple[str, str, str, str, str, str, list[str], dict[str, str]]] = [
-    ("firing_two_alerts", "firing", "[FIRING:2] (blue)", RED, PLAY + "alerting/list", "",
+    ("firing_two_alerts", "firing", "[FIRING:2] blue", RED, PLAY + "alerting/list", "",
      ["- **This alert was triggered for zone us-1** (firing since 2021-10-12 09:51 +02:00)",
       "  The system has high CPU usage", "  Values: B=44.23943737541908, C=1",
       "  alertname=High memory usage, zone=us-1",
@@ -45,17 +46,17 @@ POSTS: list[tuple[str, str, str, str, str, str, list[str], dict[str, str]]] = [
     ("firing_values_image", "firing", "[FIRING:1] Memory (copy) device (true)", RED,
      PLAY + "alerting/list", IMAGE,
      ["- **High memory usage** (firing since 2024-03-01 02:09 UTC)",
-      "  Values: [ var='A' labels={instance=node_exporter:9100, job=node} value=2.473545728e+09 ]",
+      "  Values: A=2473545728, B=0, C=1, minute=9\n",
       f"[Dashboard]({PLAY}d/ece9fb32-7f71-4be9-bd94-2f23608ae5b9?orgId=1)",
       f"[Panel]({PLAY}d/ece9fb32-7f71-4be9-bd94-2f23608ae5b9?orgId=1&viewPanel=2)"],
      {"alertname": "Memory (copy)", "debug": "true", "grafana_folder": "device"}),
     ("firing_missing_fields", "firing", "[FIRING:1]", RED,
      "https://zuliptestingwh2.grafana.net/alerting/list", "",
      ["- **Alert** (firing)\n…and 1 more alert."], {}),
-    ("resolved", "resolved", "[RESOLVED] (Test alert true)", GREEN,
+    ("resolved", "resolved", "[RESOLVED] Test alert true", GREEN,
      "https://grafana.example.com/alerting/list", "",
-     ["- **This is a summary field, failure on <no value>** (resolved at 2022-06-17 00:51 UTC)",
-      "  This is a description", "  Values: [ var='B0' metric='Value'",
+     ["- **This is a summary field, failure on \\<no value\\>** (resolved at 2022-06-17 00:51 UTC)",
+      "  This is a description", "  Values: \\[ var='B0' metric='Value' labels={\\_\\_name\\_\\_=",
       "[Silence](https://grafana.example.com/alerting/silence/new?alertmanager=grafana"],
      {"alertname": "Test alert", "test": "true"}),
     ("legacy_alerting", "legacy alerting", "[Alerting] Test notification", RED,
@@ -96,7 +97,8 @@ def test_a_sample_becomes_its_post(
     assert message is not None
     assert message["username"] == "Grafana"
     (attachment,) = message["attachments"]
-    assert (attachment["title"], attachment["fallback"], attachment["color"]) == (
+    # the title is Markdown (escaped: "\\[FIRING:2\\] …"), the fallback plain text
+    assert (unescaped(attachment["title"]), attachment["fallback"], attachment["color"]) == (
         title,
         title,
         colour,
@@ -235,6 +237,7 @@ def test_labels_annotations_and_values_ping_nobody() -> None:
         **SAMPLES["firing_two_alerts"]["alerts"][0],
         "labels": loud("db"),
         "annotations": loud("db"),
+        "values": None,  # else they are shown, not valueString
         "valueString": "[ var='A' labels={owner=@channel} value=1 ]",
         "silenceURL": "https://grafana.example.com/@here",
     }

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from inbound.webhooks.native import PayloadError
+from inbound.webhooks.native.compose import escape
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -68,6 +69,12 @@ def cut(text: str, limit: int) -> str:
 def one_line(text: str, limit: int = MAX_SHORT) -> str:
     """A short value on one line, cut and quiet (a newline in a label would break the layout)."""
     return quiet(" ".join(cut(text, limit).split()))
+
+
+def label(text: str, limit: int = MAX_SHORT) -> str:
+    """``one_line`` with its Markdown punctuation escaped, for a label, a value or a summary:
+    they are names and numbers, not Markdown (``__name__`` must not come out bold)."""
+    return escape(one_line(text, limit))
 
 
 def text(value: Any) -> str:
@@ -148,14 +155,17 @@ def status_of(payload: dict[str, Any]) -> str:
 
 
 def title(status: str, firing: int, group: dict[str, Any], common: dict[str, Any]) -> str:
-    """Alertmanager's default title: ``[FIRING:n]`` or ``[RESOLVED]``, the group labels' values,
-    then, in brackets, the values of the common labels that are not group labels."""
+    """Alertmanager's default title, as plain text: ``[FIRING:n]`` or ``[RESOLVED]``, the group
+    labels' values, then, in brackets, the values of the common labels that are not group
+    labels (without the brackets when no group label has a value: "[FIRING:2] (a b)" reads
+    as if something were missing)."""
     head = f"[FIRING:{firing}]" if status == FIRING else f"[{status.upper()}]"
-    parts = [head, *(value for _, value in sorted_pairs(group))]
+    grouped = [value for _, value in sorted_pairs(group) if value]
     rest = {name: value for name, value in common.items() if name not in group}
-    if rest:
-        parts.append("(" + " ".join(value for _, value in sorted_pairs(rest)) + ")")
-    return one_line(" ".join(p for p in parts if p))
+    others = " ".join(value for _, value in sorted_pairs(rest) if value)
+    if others:
+        grouped.append(f"({others})" if grouped else others)
+    return one_line(" ".join([head, *grouped]))
 
 
 def alert_entry(alert: dict[str, Any], index: int, common: dict[str, Any], extras: Extras) -> str:
@@ -170,15 +180,15 @@ def alert_entry(alert: dict[str, Any], index: int, common: dict[str, Any], extra
     status = text(alert.get("status"))
     since = when(alert.get("endsAt")) if status == RESOLVED else when(alert.get("startsAt"))
     state = f"{status} {'at' if status == RESOLVED else 'since'} {since}" if since else status
-    lines = [f"- **{one_line(headline)}**" + (f" ({one_line(state)})" if state else "")]
+    lines = [f"- **{label(headline)}**" + (f" ({one_line(state)})" if state else "")]
     if description:
         lines += ["  " + line for line in quiet(cut(description, MAX_LONG)).splitlines()]
     extra_links, values = extras(alert)
     if values:
-        lines.append(f"  Values: {one_line(values, MAX_LONG)}")
+        lines.append(f"  Values: {label(values, MAX_LONG)}")
     own = {name: value for name, value in labels.items() if common.get(name) != value}
     if own:
-        lines.append("  " + ", ".join(f"{one_line(n)}={one_line(v)}" for n, v in sorted_pairs(own)))
+        lines.append("  " + ", ".join(f"{label(n)}={label(v)}" for n, v in sorted_pairs(own)))
     runbook = ("Runbook", notes.get("runbook_url"))
     found = links([("Source", alert.get("generatorURL")), runbook, *extra_links])
     if found:
@@ -206,10 +216,10 @@ def post(
     attachment: dict[str, Any] = {
         "fallback": heading,
         "color": COLOURS[status],
-        "title": heading,
+        "title": escape(heading),
         "text": "\n".join(entries),
         "fields": [
-            {"title": one_line(name), "value": one_line(value), "short": True}
+            {"title": one_line(name), "value": label(value), "short": True}
             for name, value in sorted_pairs(common)
         ],
         "footer": f"{tool} · {receiver}" if receiver else tool,

@@ -34,8 +34,9 @@ URL_CHARS = 2000
 _CONTROLS = {c: None for c in range(32) if c not in (9, 10)} | {127: None}
 _ONE_LINE = _CONTROLS | {9: " ", 10: " "}
 _MARKDOWN = {ord(c): "\\" + c for c in "\\`*_[]<>~|"}
+# One escaped character, or a bare backtick (of a code span we made): linear.
+_ESCAPED = re.compile(r"\\([\\`*_\[\]<>~|])|`")
 # A link destination must not contain what ends it or what the mention scan would read.
-_ESCAPED = re.compile(r"\\([\\`*_\[\]<>~|])")  # one escaped character: linear
 _URL_ESCAPES = {ord(c): quote(c, safe="") for c in "()<>[]`\\\"'@ "}
 
 
@@ -57,12 +58,18 @@ def inline(value: Any, limit: int = TITLE_CHARS) -> str:
     if not isinstance(value, str):
         return ""
     line = clip(value, limit).translate(_ONE_LINE).strip()
-    return quiet(line.translate(_MARKDOWN))
+    return quiet(escape(line))
+
+
+def escape(text: str) -> str:
+    """``text`` with its Markdown punctuation backslash-escaped: it reads as written."""
+    return text.translate(_MARKDOWN)
 
 
 def unescaped(text: str) -> str:
-    """``inline`` text without its backslashes, for the plain-text ``fallback``."""
-    return _ESCAPED.sub(r"\1", text)
+    """Escaped text as plain text for the ``fallback`` (what notifications show): without its
+    backslashes, and without the backticks of a code span such as a commit's short sha."""
+    return _ESCAPED.sub(lambda m: m.group(1) or "", text)
 
 
 def first_line(value: Any, limit: int = TITLE_CHARS) -> str:

@@ -27,11 +27,19 @@ def ref_name(ref: str) -> tuple[str, str]:
     return "branch", ref
 
 
-def ref_link(shown: str, base: str, name: str) -> str:
-    """``shown`` linked to ``base`` + the ref's name, when there is a base and the name is short."""
+def ref_url(base: str, name: str) -> str:
+    """``base`` + the ref's name, when there is a base and the name is short; else ""."""
     if not base or len(name) > MAX_REF_LINK:
-        return shown
-    return c.link(shown, f"{base}/{c.path(name)}")
+        return ""
+    return f"{base}/{c.path(name)}"
+
+
+def without_commits(kind: str, shown: str, *, created: bool, forced: bool = False) -> str:
+    """The title of a push that brings no commit: a tag, a branch made from an existing commit
+    (not "New branch x with 0 commits"), a branch moved back."""
+    if kind == "tag":
+        return f"Tag {shown} pushed"
+    return f"Branch {shown} " + ("created" if created else "force-pushed" if forced else "updated")
 
 
 def is_sha(value: Any) -> bool:

@@ -60,13 +60,15 @@ def sender(payload: dict[str, Any]) -> tuple[str, str, str]:
 
 def post(payload: dict[str, Any], *, title: str, **parts: Any) -> dict[str, Any]:
     """``compose.message`` with GitHub's name, the sender as author and the repository before
-    the title (``[owner/name] Issue opened: #1 …``) and as the footer."""
+    the title (``[owner/name] Issue opened: #1 …``). The footer names the tool, not the
+    repository again: with username overrides off (Mattermost's default) the post is the hook
+    owner's, and nothing else says where it came from."""
     repo, _ = repository(payload)
     return c.message(
         tool=TOOL,
         title=f"\\[{repo}\\] {title}",
         author=sender(payload),
-        footer=repo,
+        footer=TOOL,
         **parts,
     )
 
@@ -189,6 +191,7 @@ def ping(payload: dict[str, Any]) -> dict[str, Any]:
         title=f"Webhook {hook} is set up for {name}" if hook else f"Webhook set up for {name}",
         text=f"*{zen}*" if zen else "",
         author=sender(payload),
+        footer=TOOL,
     )
 
 

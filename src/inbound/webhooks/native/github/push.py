@@ -24,24 +24,29 @@ def push(
     ref = shape.need(payload, "ref", str)
     kind, name = git.ref_name(ref)
     shown = c.inline(name, 100)
-    where = git.ref_link(shown, f"{repo_url}/tree" if repo_url else "", name)
     if payload.get("deleted") is True:
         return post(payload, color=GREY, title=f"{kind.capitalize()} {shown} deleted")
-    if kind == "tag":
-        return post(payload, color=GREEN, title=f"Tag {shown} pushed", text=f"Tag {where}")
     commits = shape.items(payload, "commits")
     count = len(commits)
+    created, forced = payload.get("created") is True, payload.get("forced") is True
+    compare = c.url(payload.get("compare"))
+    color = ORANGE if forced else GREEN
+    if kind == "tag" or not count:
+        where = git.ref_url(f"{repo_url}/tree" if repo_url else "", name)
+        title = git.without_commits(kind, shown, created=created, forced=forced)
+        link = where if kind == "tag" else compare or where
+        return post(payload, color=GREEN if kind == "tag" else color, title=title, title_link=link)
     noun = "commit" if count == 1 else "commits"
-    if payload.get("forced") is True:
-        title, color = f"Force-pushed {count} {noun} to {shown}", ORANGE
-    elif payload.get("created") is True:
-        title, color = f"New branch {shown} with {count} {noun}", GREEN
+    if forced:
+        title = f"Force-pushed {count} {noun} to {shown}"
+    elif created:
+        title = f"New branch {shown} with {count} {noun}"
     else:
-        title, color = f"{count} new {noun} pushed to {shown}", GREEN
+        title = f"{count} new {noun} pushed to {shown}"
     return post(
         payload,
         color=color,
         title=title,
-        title_link=c.url(payload.get("compare")),
-        text=git.commit_list(commits, sha_length=7) or f"Branch {where}",
+        title_link=compare,
+        text=git.commit_list(commits, sha_length=7),
     )

@@ -78,13 +78,13 @@ def author(payload: dict[str, Any]) -> tuple[str, str, str]:
 
 def post(payload: dict[str, Any], *, title: str, **parts: Any) -> dict[str, Any]:
     """``compose.message`` with GitLab's name, the author, and the project before the title
-    (``[group/name] Merge request opened: !1 …``) and as the footer."""
+    (``[group/name] Merge request opened: !1 …``); the footer names the tool (as GitHub's)."""
     name, _ = project(payload)
     return c.message(
         tool=TOOL,
         title=f"\\[{name}\\] {title}",
         author=author(payload),
-        footer=name,
+        footer=TOOL,
         **parts,
     )
 
@@ -97,16 +97,18 @@ def push(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     before, after = payload.get("before"), payload.get("after")
     if after == git.NO_COMMIT:
         return post(payload, color=GREY, title=f"{kind.capitalize()} {shown} deleted")
-    place = "tags" if kind == "tag" else "tree"
-    where = git.ref_link(shown, f"{web_url}/-/{place}" if web_url else "", name)
-    if kind == "tag":
-        return post(payload, color=GREEN, title=f"Tag {shown} pushed", text=f"Tag {where}")
     commits = shape.items(payload, "commits")
     total = payload.get("total_commits_count")  # GitLab lists the newest 20 commits only
     count = max(int(c.number(total) or 0), len(commits))
+    created = before == git.NO_COMMIT
+    if kind == "tag" or not count:
+        place = "tags" if kind == "tag" else "tree"
+        where = git.ref_url(f"{web_url}/-/{place}" if web_url else "", name)
+        title = git.without_commits(kind, shown, created=created)
+        return post(payload, color=GREEN, title=title, title_link=where)
     noun = "commit" if count == 1 else "commits"
     compare = ""
-    if before == git.NO_COMMIT:
+    if created:
         title = f"New branch {shown} with {count} {noun}"
     else:
         title = f"{count} new {noun} pushed to {shown}"
@@ -117,7 +119,7 @@ def push(event: str, payload: dict[str, Any]) -> dict[str, Any]:
         color=GREEN,
         title=title,
         title_link=compare,
-        text=git.commit_list(commits, sha_length=8, total=count) or f"Branch {where}",
+        text=git.commit_list(commits, sha_length=8, total=count),
     )
 
 

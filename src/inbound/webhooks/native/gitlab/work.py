@@ -92,12 +92,7 @@ def pipeline(payload: dict[str, Any], *, post: Post) -> dict[str, Any] | None:
     ref = c.inline(attrs.get("ref"), 100)
     commit = shape.get(payload, "commit")
     subject = c.first_line(commit.get("title") or commit.get("message"), 100)
-    failed = [
-        c.inline(job.get("name"), 60)
-        for job in shape.items(payload, "builds")
-        if job.get("status") == "failed"
-    ]
-    jobs = ", ".join(failed[:MAX_JOBS]) + (" …" if len(failed) > MAX_JOBS else "")
+    jobs = _failed_jobs(payload) if verb == "failed" else ""
     return post(
         payload,
         color=color,
@@ -110,6 +105,17 @@ def pipeline(payload: dict[str, Any], *, post: Post) -> dict[str, Any] | None:
             ("Failed jobs", jobs),
         ],
     )
+
+
+def _failed_jobs(payload: dict[str, Any]) -> str:
+    """The jobs that failed the pipeline: not those allowed to fail. Only for a failed pipeline:
+    a passed one also lists the failed tries of jobs that were retried and then passed."""
+    failed = [
+        c.inline(job.get("name"), 60)
+        for job in shape.items(payload, "builds")
+        if job.get("status") == "failed" and job.get("allow_failure") is not True
+    ]
+    return ", ".join(failed[:MAX_JOBS]) + (" …" if len(failed) > MAX_JOBS else "")
 
 
 def _duration(seconds: Any) -> str:

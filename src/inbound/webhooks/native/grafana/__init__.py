@@ -40,6 +40,7 @@ from inbound.webhooks.native.alert_group import (
     STATUSES,
     base_url,
     cut,
+    label,
     one_line,
     post,
     quiet,
@@ -99,18 +100,19 @@ def translate(event: str, payload: Any) -> dict[str, Any] | None:
 
 
 def extras(alert: dict[str, Any]) -> tuple[list[tuple[str, Any]], str]:
-    """An alert's Grafana links, and its values: ``valueString``, else ``values`` as A=1, B=2."""
+    """An alert's Grafana links, and its values: ``values`` as A=1, B=2, else ``valueString``
+    (which repeats every query's labels: "[ var='A' labels={instance=…} value=1 ], …")."""
     found = [
         ("Silence", alert.get("silenceURL")),
         ("Dashboard", alert.get("dashboardURL")),
         ("Panel", alert.get("panelURL")),
     ]
-    values = text(alert.get("valueString"))
+    values = ""
     pairs = alert.get("values")
-    if not values and isinstance(pairs, dict):
+    if isinstance(pairs, dict):
         first = islice(pairs.items(), MAX_LABELS)
         values = ", ".join(f"{name}={text(value)}" for name, value in first)
-    return found, values
+    return found, values or text(alert.get("valueString"))
 
 
 def legacy(payload: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +131,7 @@ def legacy(payload: dict[str, Any]) -> dict[str, Any]:
     attachment: dict[str, Any] = {
         "fallback": one_line(heading),
         "color": LEGACY_COLOURS.get(state, GREY),
-        "title": one_line(heading),
+        "title": label(heading),
         "text": body,
         "fields": fields,
         "footer": TOOL,
@@ -148,7 +150,7 @@ def match(value: Any, index: int) -> dict[str, Any]:
         raise PayloadError(f"evalMatches[{index}] must be an object.")
     return {
         "title": one_line(text(value.get("metric"))),
-        "value": one_line(text(value.get("value"))),
+        "value": label(text(value.get("value"))),
         "short": True,
     }
 
