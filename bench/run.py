@@ -944,6 +944,8 @@ def history_phase(
     of its own channel, on a server with the history off (INBOUND_HOOK_HISTORY=0) and on,
     alternated twice (off, on, off, on; a fresh server and a 2-second warm-up each), so both
     meet the same database size and machine drift."""
+    log = work / "server-history.log"
+    server = start_inbound(database_url, port, log)  # to make the hook
     headers = {"Authorization": f"Bearer {setup.token}"}
     team = httpx.get(f"{setup.url}/api/v4/teams/name/main", headers=headers).json()
     channel = httpx.post(
@@ -956,11 +958,11 @@ def history_phase(
         headers=headers,
         json={"channel_id": channel["id"], "display_name": "bench-history"},
     ).json()
+    server.stop()
     url = f"{setup.url}/hooks/{hook['id']}"
     seconds = max(SECONDS // 2, 4)
     loads: dict[str, list[Load]] = {"0": [], "1": []}
     promised = 0
-    log = work / "server-history.log"
     for flag in ("0", "1", "0", "1"):
         server = start_inbound(database_url, port, log, env={"INBOUND_HOOK_HISTORY": flag})
         promised += run_wrk(url, payload_dir, 2, server, script).ok
