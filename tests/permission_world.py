@@ -157,10 +157,21 @@ def _fresh_hook(world: World) -> str:
     return hook_id
 
 
+def _hook_delivery(world: World) -> str:
+    """A posted request in the history of hook ``hook`` (its row commits with the post)."""
+    hook_id = world.ids["hook"]
+    assert world.api.send(hook_id, {"text": "for the history"}).status_code == 200
+    listed = world.api.get(f"/api/v4/hooks/incoming/{hook_id}/deliveries", params={"per_page": 1})
+    assert listed.status_code == 200, listed.text
+    delivery_id: str = listed.json()[0]["id"]
+    return delivery_id
+
+
 MAKERS: dict[str, Callable[[World], str]] = {
     "fresh_user": lambda w: _fresh_user(w, team=False),
     "fresh_member": lambda w: _fresh_user(w, team=True),
     "fresh_channel": _fresh_channel,
     "fresh_post": lambda w: _post(w, w.ids["town_square"]),
     "fresh_hook": _fresh_hook,
+    "hook_delivery": _hook_delivery,
 }

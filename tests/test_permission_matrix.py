@@ -525,6 +525,16 @@ ROWS: tuple[Row, ...] = (
         body=fixed({"text": "from the matrix"}),
     ),
     Row(
+        "GET /api/v4/hooks/incoming/{hook_id}/deliveries",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "hook"},
+    ),
+    Row(
+        "POST /api/v4/hooks/incoming/{hook_id}/deliveries/{delivery_id}/replay",
+        signed_in(OK, OK, NO, NO, NO, NO),
+        params={"hook_id": "hook", "delivery_id": "hook_delivery"},
+    ),
+    Row(
         "DELETE /api/v4/hooks/incoming/{hook_id}/signing_secret",
         signed_in(OK, OK, NO, NO, NO, NO),
         params={"hook_id": "fresh_hook"},
