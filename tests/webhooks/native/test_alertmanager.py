@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from inbound.webhooks.native import SOURCES, PayloadError
 from inbound.webhooks.native import alertmanager as source
-from inbound.webhooks.native.alert_group import JOINER
+from inbound.webhooks.native.compose import ZWJ as JOINER
 from inbound.webhooks.native.compose import unescaped
 from tests.webhooks.native.alert_checks import (
     DELETE,

@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from inbound.webhooks.native import PayloadError
-from inbound.webhooks.native.compose import escape
+from inbound.webhooks.native.compose import clip as cut
+from inbound.webhooks.native.compose import escape, quiet
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -35,7 +36,6 @@ MAX_LABELS = 12
 MAX_SHORT = 200  # a label value, a summary, a title
 MAX_LONG = 1000  # a description, a value string
 MAX_URL = 2000
-JOINER = "\u200d"  # ZERO WIDTH JOINER
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time: "not ended yet"
 
 # An "@" not after a word character is where a mention can start (mentions.py): in a link it is
@@ -51,19 +51,6 @@ Extras = Callable[[dict[str, Any]], tuple[list[tuple[str, Any]], str]]
 
 def no_extras(alert: dict[str, Any]) -> tuple[list[tuple[str, Any]], str]:
     return [], ""
-
-
-def quiet(text: str) -> str:
-    """``text`` that mentions nobody: a ZERO WIDTH JOINER (U+200D, invisible) after every "@",
-    and after the "<" of Slack's ``<!…>`` and ``<#…>``, so ``@channel``, ``@all``, ``@here``,
-    ``@user``, ``<!channel>`` or ``<@ID>`` still read the same but are no mention (one needs a
-    name character right after the "@"). The same rule as the github and gitlab sources'."""
-    text = text.replace("@", "@" + JOINER)
-    return text.replace("<!", "<" + JOINER + "!").replace("<#", "<" + JOINER + "#")
-
-
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def one_line(text: str, limit: int = MAX_SHORT) -> str:
