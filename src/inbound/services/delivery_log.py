@@ -206,7 +206,7 @@ class DeliveryLog:
                 log.warning("delivery history not written: %s: %s", type(error).__name__, error)
 
     async def flush(self, db: Database) -> None:
-        """One transaction: the waiting rows, the trims, the counts. Flushes take turns, so
+        """One transaction: the waiting rows and the counts. Flushes take turns, so
         when one returns, everything recorded before it was called is written."""
         async with self._flushing:
             await self._flush(db)

@@ -206,7 +206,8 @@ async def purge_counts(conn: AsyncConnection, *, before: int) -> int:
 async def list_for_hook(
     conn: AsyncConnection, hook_id: str, *, outcome: str = "", offset: int = 0, limit: int = 60
 ) -> list[Delivery]:
-    """Newest first, among the newest ``KEEP`` (rows not yet trimmed are not shown)."""
+    """Newest first, among the newest ``KEEP`` (what several processes' rings hold beyond
+    that, until the purge trims it, is not shown)."""
     newest = (
         select(deliveries.c.id)
         .where(deliveries.c.hook_id == hook_id)
