@@ -392,3 +392,39 @@ def test_a_deleted_hooks_history_is_purged(api: Api) -> None:
     api.client.portal.call(delivery_log.purge, api.ctx.db)  # type: ignore[union-attr]
     assert stored_rows(api) == before - 2
     assert len(history(api, fresh["id"])) == 2
+
+
+def test_the_waiting_rows_are_bounded_under_a_flood(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per hook the newest KEEP wait; past MAX_BUFFERED_BYTES bodies are cut; past
+    MAX_BUFFERED_ROWS rows are dropped and counted (pure: no database)."""
+    from inbound.store import deliveries
+
+    monkeypatch.setattr(deliveries, "KEEP", 3)
+    monkeypatch.setattr(delivery_log, "MAX_BUFFERED_BYTES", 10_000)
+    monkeypatch.setattr(delivery_log, "MAX_BUFFERED_ROWS", 5)
+    log = delivery_log.DeliveryLog(node_id="n" * 26)
+
+    def flood(hook_id: str, n: int) -> None:
+        for i in range(n):
+            draft = delivery_log.draft(
+                started=0.0,
+                remote_addr="203.0.113.9",
+                content_type="application/json",
+                headers=[(b"user-agent", b"x")],
+                body=bytes([65 + i % 26]) * 4000,
+                query=b"",
+            )
+            log.place(draft, hook_id)
+            log.record(draft, status=400, outcome="failed", error_id="e")
+
+    flood("a" * 26, 10)  # one hook: only its newest 3 wait
+    waiting = log._waiting["a" * 26]
+    assert len(waiting) == 3 and log._rows == 3
+    assert [row[deliveries.BODY][:1] for row in waiting] == [b"H", b"I", b"J"]  # the newest
+    assert log._bytes == sum(len(row[deliveries.BODY]) for row in waiting) <= 10_000
+    assert delivery_log.SHORT_BODY in [len(row[deliveries.BODY]) for row in waiting]
+    flood("b" * 26, 10)  # a second hook: 2 more rows fit, the rest are dropped
+    assert log._rows == 5 and log.dropped == 8
+    assert all(
+        len(row[deliveries.BODY]) <= delivery_log.SHORT_BODY for row in log._waiting["b" * 26]
+    )

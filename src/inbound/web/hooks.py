@@ -90,15 +90,7 @@ class HookEndpoint:
             body = await self._body(headers.get(b"content-length"), receive_)
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             if self.history:
-                draft = delivery_log.draft(
-                    started=started,
-                    remote_addr=address,
-                    content_type=content_type,
-                    headers=scope["headers"],
-                    body=body,
-                    query=query,
-                    source=source_name,
-                )
+                draft = _draft(scope, headers, body, started, address, source_name)
             source = native.SOURCES[source_name] if source_name else None
             large = len(body) > LARGE_BODY_BYTES
             read = partial(native.decode, source, headers, body, content_type, query)
@@ -123,7 +115,12 @@ class HookEndpoint:
             return 0, ""
         except Exception as error:
             failure = await self._send_failure(send, error, request_id)
-            await self._record_failure(key, address, failure, draft, scope, started)
+            if self.history and draft is None:  # the body was never read (too large)
+                draft = _draft(scope, headers, b"", started, address, source_name)
+                declared = headers.get(b"content-length", b"")
+                draft.size, draft.body_truncated = int(declared) if declared.isdigit() else 0, True
+            if draft is not None:
+                await self._record_failure(key, address, failure, draft)
             return failure.status, failure.error_id
         if self.stamp.config is not self.ctx.config:
             self._restamp()
@@ -151,37 +148,13 @@ class HookEndpoint:
         return failure
 
     async def _record_failure(
-        self,
-        key: str,
-        address: str,
-        failure: AppError,
-        draft: DeliveryDraft | None,
-        scope: Scope,
-        started: float,
+        self, key: str, address: str, failure: AppError, draft: DeliveryDraft
     ) -> None:
         """A refused request goes into its hook's history too — when the key names a hook.
         Failures before the key was looked up (an undecodable body, a body too large) look
         it up now, through the hook cache (and the address's budget for unknown keys)."""
-        if (
-            not self.history
-            or not key
-            or ((draft is None or not draft.hook_id) and failure.error_id in UNRECORDED)
-        ):
+        if not draft.hook_id and failure.error_id in UNRECORDED:
             return
-        if draft is None:  # the body was never read (too large): its facts without it
-            headers = dict(scope["headers"])
-            draft = delivery_log.draft(
-                started=started,
-                remote_addr=address,
-                content_type=headers.get(b"content-type", b"").decode("latin-1"),
-                headers=scope["headers"],
-                body=b"",
-                query=scope.get("query_string", b""),
-                source=_key_and_source(self._path(scope))[1],
-            )
-            draft.body_truncated = True
-            declared = headers.get(b"content-length", b"")
-            draft.size = int(declared) if declared.isdigit() else 0
         if not draft.hook_id:
             try:
                 resolved = await resolve_key(self.ctx, key, address=address)
@@ -293,6 +266,26 @@ def is_hook_path(path: str) -> bool:
         return False
     key, _, source = path[len(PREFIX) :].partition("/")
     return KEY.fullmatch(key) is not None and (not source or source in native.SOURCES)
+
+
+def _draft(
+    scope: Scope,
+    headers: dict[bytes, bytes],
+    body: bytes,
+    started: float,
+    address: str,
+    source: str,
+) -> DeliveryDraft:
+    """The request's facts for its hook's history (``services.delivery_log``)."""
+    return delivery_log.draft(
+        started=started,
+        remote_addr=address,
+        content_type=headers.get(b"content-type", b"").decode("latin-1"),
+        headers=scope["headers"],
+        body=body,
+        query=scope.get("query_string", b""),
+        source=source,
+    )
 
 
 def _key_and_source(rest: str) -> tuple[str, str]:
