@@ -121,8 +121,15 @@ def statements(api: Api) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        # the change poller, the node heartbeat (PostgreSQL) and the delivery history's writer
-        background = ("FROM config", "FROM incoming_hooks", "cluster_nodes", "hook_deliver")
+        # the change poller, the node heartbeat (PostgreSQL), the delivery history's writer and
+        # the 10-minute purge (idempotency keys, old history)
+        background = (
+            "FROM config",
+            "FROM incoming_hooks",
+            "cluster_nodes",
+            "hook_deliver",
+            "hook_idempotency_keys",
+        )
         if not any(part in sql for part in background):
             seen.append(sql)
 
