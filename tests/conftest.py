@@ -25,7 +25,6 @@ import orjson
 import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
-from starlette.testclient import TestClient
 
 from inbound.app import create_app
 from inbound.runtime import Runtime
@@ -35,6 +34,7 @@ from inbound.settings import Settings
 from inbound.store.db import Database
 from inbound.store.migrate import migrate
 from inbound.store.tables import metadata
+from tests.asgi_client import QuickTestClient as TestClient
 
 T = TypeVar("T")
 ADMIN_PASSWORD = "admin-password-1"

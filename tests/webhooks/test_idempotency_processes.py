@@ -1,6 +1,6 @@
 """senders.md §1 and §3 against real ``inbound serve`` processes, as a demanding sender and as
 an attacker would test them: SIGKILL under keyed retries, two processes on one database, a
-restart between a message and its repeat, split messages, a flood of keys (memory), and the
+restart between a message and its repeat, split messages, and the
 edges (case, regenerate, 429, 503), on SQLite and PostgreSQL.
 
 Tests marked ``xfail`` are bugs found here: each says how to reproduce it by hand."""
@@ -65,13 +65,6 @@ def post(server: ServeProcess, key: str, body: Any, idem: str, query: str = "?wa
     headers = {**JSON, "Idempotency-Key": idem}
     url = f"http://127.0.0.1:{server.port}/hooks/{key}{query}"
     return httpx.post(url, json=body, headers=headers, timeout=15)
-
-
-def rss_mib(server: ServeProcess) -> float:
-    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def admin_token(server: ServeProcess) -> dict[str, str]:
@@ -253,66 +246,7 @@ def test_a_repeat_after_a_restart_replays_every_piece_in_order(
     assert stored_posts(database_url, "") == before  # nothing new stored
 
 
-# 5. A flood of distinct keys: the process's memory of them is capped (10,000 entries)
-
-
-async def flood(port: int, key: str, first: int, last: int, *, conns: int = 8) -> int:
-    """Requests ``first``..``last`` each under its own 255-character key, pipelined 50 at a
-    time on ``conns`` connections (raw HTTP: httpx would be the bottleneck); how many 200s."""
-    body = b'{"text":"flood"}'
-
-    def request(i: int) -> bytes:
-        idem = f"{i:08d}".ljust(255, "k").encode()
-        return (
-            b"POST /hooks/%s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-            b"Idempotency-Key: %s\r\nContent-Length: %d\r\n\r\n%s"
-            % (key.encode(), idem, len(body), body)
-        )
-
-    async def connection(numbers: list[int]) -> int:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        ok = 0
-        for start in range(0, len(numbers), 50):
-            batch = numbers[start : start + 50]
-            writer.write(b"".join(request(i) for i in batch))
-            await writer.drain()
-            for _ in batch:
-                head = await reader.readuntil(b"\r\n\r\n")
-                ok += head.startswith(b"HTTP/1.1 200 ")
-                length = head.lower().split(b"content-length: ")[1].split(b"\r\n")[0]
-                await reader.readexactly(int(length))
-        writer.close()
-        return ok
-
-    numbers = list(range(first, last))
-    done = await asyncio.gather(*(connection(numbers[n::conns]) for n in range(conns)))
-    return sum(done)
-
-
-@ONE_DATABASE
-def test_a_flood_of_distinct_keys_does_not_grow_memory_without_bound(
-    database_url: str, tmp_path: Path
-) -> None:
-    """Slow (~20 s): 20,000 requests are needed to go past the 10,000 remembered keys and
-    see the curve flatten. SQLite only: the memory is the same code on either database.
-
-    Measured here: ~101 MiB at start, ~124 after 10,000 keys (~9 MiB of it the remembered
-    keys, the rest SQLite's page cache filling up to its 16 MiB), ~130 after 20,000 and
-    30,000; on PostgreSQL 104 → 113 → 114 → 115 (25,000)."""
-    key = prepare(database_url, {})
-    server = ServeProcess(database_url, tmp_path / "serve.log")
-    try:
-        assert run_async(lambda: flood(server.port, key, 0, 500)) == 500  # warm up
-        start = rss_mib(server)
-        assert run_async(lambda: flood(server.port, key, 500, 10_500)) == 10_000
-        full = rss_mib(server)
-        assert run_async(lambda: flood(server.port, key, 10_500, 20_500)) == 10_000
-        end = rss_mib(server)
-    finally:
-        server.stop()
-    print(f"RSS MiB: {start:.0f} → {full:.0f} (10,000 keys) → {end:.0f} (20,000 keys)")
-    # Unbounded memory would add the first 10,000's ~9 MiB again on top of the page cache.
-    assert end - full < max(0.6 * (full - start), 8), (start, full, end)  # unbounded: ~+14
+# 5. A flood of distinct keys: see test_idempotency_memory.py (the cap is in-process)
 
 
 # 6. The edges
