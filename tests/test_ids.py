@@ -37,6 +37,16 @@ def test_time_ids_in_one_millisecond_differ() -> None:
     assert len(ids) == 10_000
 
 
+@given(st.integers(1, 2**40), st.integers(0, 2**20 - 2), st.integers(1, 2**20 - 1))
+def test_sequenced_time_ids_of_one_millisecond_sort_by_their_counter(
+    ms: int, seq: int, later: int
+) -> None:
+    later = min(seq + later, 2**20 - 1)  # the counter's low 20 bits: a wrap is 1M ids apart
+    first, second = new_time_id(ms, seq), new_time_id(ms, later)
+    assert is_valid_id(first) and is_valid_id(second) and first < second
+    assert new_time_id(ms - 1, later) < first < new_time_id(ms + 1, 0)
+
+
 def test_a_forked_child_draws_other_ids_than_its_parent() -> None:
     new_id()  # the parent holds random bytes in its pool
     read, write = os.pipe()

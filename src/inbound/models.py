@@ -49,6 +49,7 @@ _ALPHABET = b"234567abcdefghijklmnopqrstuvwxyz"  # ascending, so time prefixes s
 _BYTE_TO_CHAR = bytes(_ALPHABET[b & 31] for b in range(256))
 _TIME_CHARS = 10  # 50 bits of milliseconds: enough until the year 37,000
 _last_prefix: tuple[int, bytes] = (-1, b"")
+_PAIRS = [bytes((_ALPHABET[v >> 5], _ALPHABET[v & 31])) for v in range(1024)]  # 10 bits each
 
 
 def _random_chars(count: int) -> bytes:
@@ -66,11 +67,14 @@ def new_id() -> str:
     return _random_chars(ID_LENGTH).decode("ascii")
 
 
-def new_time_id(at_ms: int) -> str:
+def new_time_id(at_ms: int, seq: int | None = None) -> str:
     """An id that sorts by creation time: the millisecond clock in 10 characters, then 16
     random ones (80 bits). For rows inserted in time order whose time is public anyway
     (posts): their primary-key index takes them at its right edge instead of all over, so a
-    group commit dirties a few index pages instead of one per post. Never for secrets."""
+    group commit dirties a few index pages instead of one per post. Never for secrets.
+    With ``seq`` (a counter), its low 20 bits come first and 12 random characters follow
+    (60 bits): ids of one millisecond then sort in the counter's order (the history's rows,
+    shown newest first)."""
     global _last_prefix
     last_ms, prefix = _last_prefix
     if at_ms != last_ms:
@@ -81,7 +85,10 @@ def new_time_id(at_ms: int) -> str:
             value >>= 5
         prefix = bytes(chars)
         _last_prefix = (at_ms, prefix)
-    return (prefix + _random_chars(ID_LENGTH - _TIME_CHARS)).decode("ascii")
+    if seq is None:
+        return (prefix + _random_chars(ID_LENGTH - _TIME_CHARS)).decode("ascii")
+    order = _PAIRS[(seq >> 10) & 1023] + _PAIRS[seq & 1023]
+    return (prefix + order + _random_chars(ID_LENGTH - _TIME_CHARS - 4)).decode("ascii")
 
 
 def is_valid_id(value: str) -> bool:
@@ -297,10 +304,11 @@ class DeliveryDraft:
     size: int  # the whole body's bytes
     body: bytes
     body_truncated: bool
-    headers: str  # a JSON object
+    headers: str  # masked "name: value" lines
     query: str
     source: str = ""  # "" for Slack/Mattermost payloads, else a native source's name
     hook_id: str = ""  # the hook's lineage, once the key is known
     node_id: str = ""  # the process recording it, and its place in that process's ring
     slot: int = 0
+    seq: int = 0  # this process's count of placed requests: orders its id within a millisecond
     written: bool = False  # its row was committed with the posts

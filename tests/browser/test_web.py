@@ -106,6 +106,29 @@ def test_mention_badge_in_another_channel(page: Any, live_server: LiveServer) ->
     expect(page.locator(f"a[data-channel-id='{town['id']}'] .badge")).to_have_count(0)
 
 
+def test_a_mention_made_before_the_socket_said_hello_still_shows_its_badge(
+    page: Any, live_server: LiveServer
+) -> None:
+    """The page loads its counts, then opens its websocket: a post made in between sends it
+    no event, so the first hello fetches the counts again (the socket is held open here
+    until the post is stored)."""
+    http = Http(live_server)
+    team = http.call("GET", "/api/v4/teams/name/main")
+    town = http.call("GET", f"/api/v4/teams/{team['id']}/channels/name/town-square")
+    hook = http.call("POST", "/api/v4/hooks/incoming", {"channel_id": town["id"]})
+    held: list[Any] = []
+    page.route_web_socket("**/api/v4/websocket**", lambda ws: held.append(ws))
+    login(page)
+    page.click("text=Off-Topic")
+    page.wait_for_selector(".composer textarea")
+    answer = httpx.post(f"{live_server.url}/hooks/{hook['id']}", json={"text": "@admin look"})
+    assert answer.status_code == 200 and len(held) == 1
+    held[0].connect_to_server()
+    badge = page.locator(f"a[data-channel-id='{town['id']}'] .badge.mention")
+    badge.wait_for(timeout=5000)
+    assert badge.inner_text() == "1"
+
+
 def test_system_console_setting_takes_effect(page: Any, live_server: LiveServer) -> None:
     login(page)
     open_team_menu(page)

@@ -159,6 +159,30 @@ def test_valid_keys_cost_an_address_nothing() -> None:
     asyncio.run(go())
 
 
+def test_a_working_key_survives_a_clear_after_its_address_spent_its_misses() -> None:
+    """A change made elsewhere clears the cache while the address that sends a working hook
+    has also made typos: the working key is still looked up (free), a new typo is refused."""
+
+    async def go() -> None:
+        cache, load = HookCache(), Unknown(known="real")
+        assert await cache.get("real", load, address="1.2.3.4") is not None
+        for i in range(int(MISS_BURST)):
+            assert await cache.get(f"typo{i}", load, address="1.2.3.4") is None
+        for _ in range(3):  # more clears: still a free lookup each time it was valid
+            cache.clear()
+            assert await cache.get("real", load, address="1.2.3.4") is not None
+        with pytest.raises(TooManyMissesError):
+            await cache.get("another-typo", load, address="1.2.3.4")
+        cache.clear()
+        load.known = ""  # the hook was deleted meanwhile: one free read, then remembered gone
+        assert await cache.get("real", load, address="1.2.3.4") is None
+        cache.clear()
+        with pytest.raises(TooManyMissesError):  # no longer a key known to work
+            await cache.get("real", load, address="1.2.3.4")
+
+    asyncio.run(go())
+
+
 def test_waiters_of_a_cancelled_lookup_get_a_timeout_not_a_cancellation() -> None:
     async def go() -> None:
         cache, load = HookCache(), Loader()  # never finishes until the gate opens

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import deque
@@ -119,6 +120,7 @@ class DeliveryLog:
     _counts: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     node_id: str = ""  # this process (the bus's node id): its rows' ring
     _next_slot: dict[str, int] = field(default_factory=dict)  # hook lineage → its ring's next
+    _placed: itertools.count[int] = field(default_factory=itertools.count)  # arrival order
     _rows: int = 0
     _bytes: int = 0
     dropped: int = 0  # rows not recorded: the buffer was full
@@ -131,6 +133,7 @@ class DeliveryLog:
         slot = self._next_slot.get(hook_id, 0)
         self._next_slot[hook_id] = (slot + 1) % store.KEEP
         draft.hook_id, draft.node_id, draft.slot = hook_id, self.node_id, slot
+        draft.seq = next(self._placed)
 
     def record(
         self,

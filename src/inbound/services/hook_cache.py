@@ -12,7 +12,9 @@ Unknown keys are cheap: a key the database did not know is remembered as unknown
 call), and each client address may cause at most ``MISS_BURST`` lookups of keys the cache does
 not know, refilled at ``MISS_PER_SEC`` (a flood of random keys costs a few reads, then none).
 Keys are random and made by the server, so a key answered "unknown" cannot become valid later
-unless a hook changes, which clears everything.
+unless a hook changes, which clears everything. A key that was a working hook when the cache
+was last cleared is looked up again free of charge (once): a sender whose address also made
+typos keeps working through a change made elsewhere.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class HookCache:
     _budgets: dict[str, tuple[float, float]] = field(default_factory=dict)  # address → (tokens, at)
     missing_ttl: float = MISSING_TTL_SECONDS
     _generation: int = 0  # moves on every forget: a load under way then stores nothing
+    _known_before: set[str] = field(default_factory=set)  # valid keys the last clear dropped
 
     async def get(self, key: str, load: Loader, *, address: str = "") -> ResolvedHook | None:
         """The hook for ``key``, or ``None`` when no hook has it (answered from memory when
@@ -83,7 +86,8 @@ class HookCache:
         pending = self._loading.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        charged = entry is None and bool(address)
+        charged = entry is None and bool(address) and key not in self._known_before
+        self._known_before.discard(key)
         if charged:
             self._spend_miss(address, now)
         try:
@@ -151,6 +155,9 @@ class HookCache:
     def clear(self) -> None:
         """Forget everything now (loads already under way store nothing)."""
         self._generation += 1
+        if len(self._known_before) + len(self._entries) > MAX_ENTRIES:
+            self._known_before = set()
+        self._known_before.update(self._entries)
         self._entries = {}
         self._missing = {}
 

@@ -75,7 +75,7 @@ def row(
         draft.hook_id,
         draft.node_id,
         draft.slot,
-        new_time_id(draft.at),
+        new_time_id(draft.at, draft.seq),
         draft.at,
         draft.remote_addr,
         draft.content_type,

@@ -96,10 +96,14 @@ function receive(ws, message) {
   }
   if (typeof message.seq !== "number") return true;
   let resync = false;
+  let counts = false;
   if (message.event === "hello") {
     const data = message.data || {};
     // a new connection although we asked to resume one: what happened meanwhile may be lost
     resync = Boolean(live.connectionId) && live.connectionId !== data.connection_id;
+    // the first connection: a post made between the sidebar's load and this hello sent no
+    // event here, so the unread and mention counts are fetched once more
+    counts = !live.connectionId;
     live.connectionId = data.connection_id || "";
     live.nextSeq = 0;
     versionSeen(data.server_version || "");
@@ -113,6 +117,7 @@ function receive(ws, message) {
   }
   live.nextSeq = message.seq + 1;
   if (resync) enqueue(() => refetch());
+  else if (counts) enqueue(() => refetchCounts());
   enqueue(() => onEvent(message));
   return true;
 }
@@ -132,6 +137,12 @@ async function refetch() {
   }
   await loadSidebar(state.team.name);
   if (open && document.visibilityState === "visible") await markViewed(open.id);
+  document.querySelector(".sidebar")?.replaceWith(renderSidebar());
+}
+
+async function refetchCounts() {
+  if (!state.team) return;
+  await loadSidebar(state.team.name);
   document.querySelector(".sidebar")?.replaceWith(renderSidebar());
 }
 
