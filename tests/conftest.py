@@ -10,6 +10,7 @@ Each pytest-xdist worker is a session of its own and gets a throwaway database o
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import shutil
@@ -230,9 +231,17 @@ class Api:
         self.runtime = runtime
         self.ctx = runtime.context
         self.admin_token = self.login("admin", ADMIN_PASSWORD)
-        self.admin = self.get("/api/v4/users/me").json()
-        self.team = self.get("/api/v4/teams/name/main").json()
         self._n = 0
+
+    @functools.cached_property
+    def admin(self) -> dict[str, Any]:
+        """The admin's user (fetched when a test first asks: most never do)."""
+        return self.get("/api/v4/users/me").json()
+
+    @functools.cached_property
+    def team(self) -> dict[str, Any]:
+        """The "main" team."""
+        return self.get("/api/v4/teams/name/main").json()
 
     def request(self, method: str, path: str, token: str | None = "", **kw: Any) -> httpx.Response:
         headers = dict(kw.pop("headers", {}) or {})
