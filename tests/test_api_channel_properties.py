@@ -31,6 +31,7 @@ def test_a_member_edits_header_and_purpose_and_others_hear_of_it(api: Api) -> No
     with api.client.websocket_connect(
         "/api/v4/websocket", headers={"Authorization": f"Bearer {owner_token}"}
     ) as ws:
+        next_event(ws, "hello")  # the socket is a listener once its hello is sent
         response = patch(api, channel["id"], member_token, header="See **runbook**", purpose="Ship")
         assert response.status_code == 200, response.text
         event = next_event(ws, "channel_updated")
