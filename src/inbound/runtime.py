@@ -99,7 +99,7 @@ class Runtime:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.context.writer.start()
-        self.context.deliveries.start(self.context.db)
+        self.context.deliveries.start(self.context.db, self.context.writer.backend)
         await self.context.rate_limits.start(self.context.bus.prefix)
         start_renderers()  # in a thread: a second or so of imports, before the first page needs it
         self._metrics_listener = MetricsListener(self.metrics)
