@@ -80,6 +80,28 @@ def test_a_posted_request_is_in_the_history_with_its_posts_at_once(
     assert "hunter2" not in orjson.dumps(rows).decode() and "abc" not in sent["cookie"]
 
 
+def test_refused_rows_are_written_by_the_posts_writer(
+    api: Api, hook: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting rows go through the writer (on SQLite, a pool connection's thread traded the
+    GIL with the event loop for every row while it held the write lock)."""
+    backend = api.ctx.writer.backend
+    plans: list[Any] = []
+    real_commit = backend.commit
+
+    async def commit(plan: Any) -> Any:
+        plans.append(plan)
+        return await real_commit(plan)
+
+    monkeypatch.setattr(backend, "commit", commit)
+    for n in range(3):
+        assert api.send(hook["id"], content=f"bad {n}".encode()).status_code == 400
+    flush(api)
+    [plan] = [p for p in plans if p.deliveries]
+    assert not plan.posts and len(plan.deliveries) == 3
+    assert [r["body"] for r in history(api, hook["id"])] == ["bad 2", "bad 1", "bad 0"]
+
+
 def test_refused_requests_are_recorded_with_their_error(api: Api, hook: dict[str, Any]) -> None:
     key = hook["id"]
     assert api.send(key, {"text": "one"}).status_code == 200
